@@ -1,0 +1,187 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, Server } from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { EntityManager, EntitySchema, MikroORM } from '@mikro-orm/core';
+import express from 'express';
+import type { DocumentNode } from 'graphql';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { servicePort, storeUrl, subgraph } from './catalog';
+import { BaseConfig, loadConfig } from './config';
+import { EventMeta, newId } from './events/envelope';
+import { OutboxRelay } from './events/outbox-relay';
+import { StreamConsumer, StreamConsumerOptions } from './events/stream-consumer';
+import { UnitOfWork } from './events/unit-of-work';
+import { createErrorFormatter } from './graphql/errors';
+import { createLogger } from './logger';
+import { createRedis, eventStream } from './redis';
+import { mountHealth } from './server/health';
+import { openStore, storeReachable } from './store/orm';
+
+/**
+ * Everything a bounded context runs on, opened once at start: validated config, logger, its own
+ * store (driver chosen by URL), a Redis connection, its unit of work (outbox) and outbox relay.
+ */
+export interface ContextRuntime<C extends object = object> {
+  readonly name: string;
+  readonly config: Readonly<BaseConfig & C & { port: number; storeUrl: string }>;
+  readonly logger: Logger;
+  readonly orm: MikroORM;
+  readonly redis: Redis;
+  readonly uow: UnitOfWork;
+  readonly relay: OutboxRelay;
+  /** `eventStream(namespace, context)` for any context (to subscribe to it). */
+  stream(context: string): string;
+}
+
+/** What every resolver gets: a fresh EntityManager fork and the request's correlation id. */
+export interface RequestContext {
+  em: EntityManager;
+  /** From the `x-correlation-id` header, else new; goes into the events the request raises. */
+  correlationId: string;
+  /** Meta for events raised by this request's command. */
+  meta: EventMeta;
+}
+
+/**
+ * Opens a context: config (base variables + `configShape`, exits naming a bad variable), store at
+ * `storeUrl` of the catalog entry (schema updated by MikroORM), Redis, unit of work and relay.
+ */
+export async function openContext<S extends z.ZodRawShape>(
+  name: string,
+  options: { entities: EntitySchema<any, any>[]; configShape?: S; env?: NodeJS.ProcessEnv },
+): Promise<ContextRuntime<z.infer<z.ZodObject<S>>>> {
+  const env = options.env ?? process.env;
+  const entry = subgraph(name);
+  const parsed = loadConfig(options.configShape ?? ({} as S), env);
+  const config = Object.freeze({ ...parsed, port: servicePort(entry, env), storeUrl: storeUrl(entry, env) });
+  const logger = createLogger(name, config.LOG_LEVEL);
+  const orm = await openStore({ context: name, url: config.storeUrl, entities: options.entities });
+  const redis = createRedis(config.REDIS_URL, { name });
+  const relay = new OutboxRelay(orm, redis, logger.child({ component: 'outbox-relay' }));
+  const uow = new UnitOfWork(name, eventStream(config.EVENTS_NAMESPACE, name), relay);
+  return {
+    name,
+    config: config as ContextRuntime<z.infer<z.ZodObject<S>>>['config'],
+    logger,
+    orm,
+    redis,
+    uow,
+    relay,
+    stream: (context) => eventStream(config.EVENTS_NAMESPACE, context),
+  };
+}
+
+/** A consumer group member for this context (group defaults to the context's name). */
+export function createConsumer(runtime: ContextRuntime, options: Omit<StreamConsumerOptions, 'group'> & { group?: string }): StreamConsumer {
+  return new StreamConsumer(runtime.orm, runtime.redis, runtime.uow, runtime.logger.child({ component: 'consumer' }), {
+    group: runtime.name,
+    ...options,
+  });
+}
+
+/** A started service; `stop()` drains and closes everything it opened. */
+export interface RunningService {
+  readonly url: string;
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** How a context serves its subgraph. */
+export interface ServeOptions<Ctx extends RequestContext> {
+  typeDefs: DocumentNode;
+  /** Resolver map (typed by codegen in each context). */
+  resolvers: object;
+  /** Adds per-request members (DataLoaders, handlers) to the base request context. */
+  context?: (base: RequestContext) => Ctx;
+  consumers?: StreamConsumer[];
+  /** Port override (tests pass 0 for a free port). */
+  port?: number;
+  /** Closes what the context opened itself (sync clients). */
+  onStop?: () => void | Promise<void>;
+  /** Stop on SIGTERM/SIGINT and exit (default true; tests pass false). */
+  handleSignals?: boolean;
+}
+
+/**
+ * Serves a context as an Apollo Federation 2 subgraph on its own port: POST/GET `/graphql`,
+ * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining). Starts the
+ * outbox relay and the consumers. Stop order (SIGTERM): readiness 503, stop accepting and finish
+ * in-flight requests, stop consumers after their current event, publish what is left, close.
+ */
+export async function serveSubgraph<Ctx extends RequestContext>(runtime: ContextRuntime, options: ServeOptions<Ctx>): Promise<RunningService> {
+  const { logger, orm, redis } = runtime;
+  const app = express();
+  const httpServer: Server = createServer(app);
+  let draining = false;
+  mountHealth(app, { store: () => storeReachable(orm), redis: async () => (await redis.ping()) === 'PONG' }, () => draining);
+
+  const apollo = new ApolloServer<Ctx>({
+    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never }),
+    formatError: createErrorFormatter(logger),
+    includeStacktraceInErrorResponses: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }) => {
+        const header = req.headers['x-correlation-id'];
+        const correlationId = typeof header === 'string' && header.length <= 100 ? header : newId();
+        const base: RequestContext = { em: orm.em.fork(), correlationId, meta: { correlationId, causationId: null } };
+        return options.context ? options.context(base) : (base as Ctx);
+      },
+    }),
+  );
+
+  await new Promise<void>((resolve) => httpServer.listen(options.port ?? runtime.config.port, runtime.config.SERVICE_HOST, resolve));
+  const port = (httpServer.address() as AddressInfo).port;
+  runtime.relay.start();
+  for (const consumer of options.consumers ?? []) consumer.start();
+  const url = `http://${runtime.config.SERVICE_HOST}:${port}/graphql`;
+  logger.info({ url }, `${runtime.name} subgraph ready`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      draining = true;
+      await apollo.stop();
+      await Promise.all((options.consumers ?? []).map((c) => c.stop()));
+      await runtime.relay.stop();
+      await runtime.relay.drainOnce().catch(() => 0);
+      await options.onStop?.();
+      await orm.close();
+      redis.disconnect();
+      logger.info(`${runtime.name} stopped`);
+    })());
+
+  if (options.handleSignals ?? true) stopOnSignals(stop, logger);
+  return { url, port, stop };
+}
+
+/**
+ * On SIGTERM/SIGINT runs `stop` once and exits 0 (1 if it failed or took over `graceMs`, default 10 s).
+ */
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger, graceMs = 10_000): void {
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), graceMs);
+    force.unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'unclean stop');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}

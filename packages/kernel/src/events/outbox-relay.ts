@@ -1,0 +1,109 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { Redis } from 'ioredis';
+import { OutboxMessage } from './outbox-message';
+import type { AfterCommit } from './unit-of-work';
+
+/** Tuning of the relay; defaults in brackets. */
+export interface OutboxRelayOptions {
+  /** Safety-net poll period in ms [500]: rows committed without a wake are published within it. */
+  pollIntervalMs?: number;
+  /** Rows per XADD pipeline [200]. */
+  batchSize?: number;
+  /** Longest wait between attempts while Redis is down, ms [5000] (backoff doubles from 100). */
+  maxBackoffMs?: number;
+}
+
+/**
+ * Publishes committed outbox rows to Redis Streams in commit order (XADD `stream` * with fields
+ * `type` and `envelope`), then marks them published. Redis down ⇒ rows stay and are retried with
+ * backoff; a crash between XADD and marking republishes the row, which consumers drop by event id
+ * (at-least-once publication, exactly-once effects). Source: ARCHITECTURE.md "Events"; Redis docs, XADD.
+ */
+export class OutboxRelay implements AfterCommit {
+  private timer?: NodeJS.Timeout;
+  private draining?: Promise<void>;
+  private again = false;
+  private stopped = true;
+  private failures = 0;
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxBackoffMs: number;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly redis: Redis,
+    private readonly logger: Logger,
+    options: OutboxRelayOptions = {},
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.batchSize = options.batchSize ?? 200;
+    this.maxBackoffMs = options.maxBackoffMs ?? 5000;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Publish now (called after a commit that staged events). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Stops polling and waits for a drain in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.draining;
+  }
+
+  /** Publishes everything pending now; resolves with the number of rows published. */
+  async drainOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const em = this.orm.em.fork();
+      const rows = await em.find(OutboxMessage, { publishedAt: null }, { orderBy: { seq: 'asc' }, limit: this.batchSize });
+      if (rows.length === 0) return total;
+      const pipeline = this.redis.pipeline();
+      for (const row of rows) pipeline.xadd(row.stream, '*', 'type', row.type, 'envelope', row.envelope);
+      const results = await pipeline.exec();
+      const failed = results?.find(([error]) => error);
+      if (!results || failed) throw failed?.[0] ?? new Error('XADD pipeline returned nothing');
+      await em.nativeUpdate(OutboxMessage, { seq: { $in: rows.map((r) => r.seq) } }, { publishedAt: new Date() });
+      total += rows.length;
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped || this.draining) return;
+    this.again = false;
+    let next = this.pollIntervalMs;
+    this.draining = this.drainOnce()
+      .then((published) => {
+        if (this.failures > 0) this.logger.info({ published }, 'outbox relay recovered');
+        this.failures = 0;
+      })
+      .catch((error: unknown) => {
+        this.failures += 1;
+        next = Math.min(100 * 2 ** this.failures, this.maxBackoffMs);
+        if (this.failures === 1 || this.failures % 10 === 0) {
+          this.logger.warn({ err: error, retryInMs: next }, 'outbox relay cannot publish yet; events wait in the outbox');
+        }
+      });
+    await this.draining;
+    this.draining = undefined;
+    if (this.stopped) return;
+    this.schedule(this.again && this.failures === 0 ? 0 : next);
+  }
+}

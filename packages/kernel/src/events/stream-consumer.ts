@@ -1,0 +1,224 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { deadLetterStream } from '../redis';
+import { causedBy, EventEnvelope, parseEnvelope } from './envelope';
+import { ProcessedEvent } from './processed-event';
+import type { UnitOfWork } from './unit-of-work';
+
+/**
+ * Applies one event inside the consumer's transaction `tx`. Throwing rolls back the handler's
+ * effects and the inbox row; the entry stays pending and is retried, then dead-lettered.
+ */
+export type EventHandler = (event: EventEnvelope<any>, tx: EntityManager) => Promise<void>;
+
+/** Per stream, per event type, the handler (a policy or a view projection). */
+export type Subscriptions = Record<string, Record<string, EventHandler>>;
+
+/** Consumer tuning; defaults in brackets. */
+export interface StreamConsumerOptions {
+  /** The consumer group: the reacting context or view (`notification`, `mypage`). One per context. */
+  group: string;
+  /** This replica's name inside the group [`<group>-<pid>`]. */
+  consumer?: string;
+  subscriptions: Subscriptions;
+  /** Deliveries after which an entry goes to `<stream>.dlq` [5]. */
+  maxDeliveries?: number;
+  /** Entries idle this long in another consumer's pending list are claimed (XAUTOCLAIM) [30000 ms]. */
+  claimIdleMs?: number;
+  /** Pause before retrying this consumer's own failed entries [500 ms]. */
+  retryDelayMs?: number;
+  /** XREADGROUP BLOCK timeout [1000 ms]; also bounds how long `stop()` waits. */
+  blockMs?: number;
+  /** XREADGROUP COUNT [100]. */
+  batchSize?: number;
+}
+
+type Entry = [id: string, fields: string[] | null];
+type StreamReply = [stream: string, entries: Entry[]][];
+
+/**
+ * A Redis Streams consumer-group member (Redis docs, "Streams: consumer groups"): reads its own
+ * pending entries first (`0`), then new ones (`>`); claims entries a dead replica left pending
+ * (XAUTOCLAIM); applies each event in one database transaction together with an inbox row
+ * (`processed_event`, keyed by group and event id) so duplicates have no effect; XACKs only
+ * after that commit; moves an entry that failed `maxDeliveries` times to `<stream>.dlq` with
+ * the error and goes on. Groups are created at `0`, so a new context processes the stream's history.
+ */
+export class StreamConsumer {
+  readonly group: string;
+  readonly consumer: string;
+  private readonly streams: string[];
+  private readonly maxDeliveries: number;
+  private readonly claimIdleMs: number;
+  private readonly retryDelayMs: number;
+  private readonly blockMs: number;
+  private readonly batchSize: number;
+  private readonly reader: Redis;
+  private loop?: Promise<void>;
+  private stopped = true;
+  private lastClaimAt = 0;
+  private retryPendingAt = 0;
+
+  constructor(
+    private readonly orm: MikroORM,
+    redis: Redis,
+    private readonly uow: UnitOfWork,
+    private readonly logger: Logger,
+    private readonly options: StreamConsumerOptions,
+  ) {
+    this.group = options.group;
+    this.consumer = options.consumer ?? `${options.group}-${process.pid}`;
+    this.streams = Object.keys(options.subscriptions);
+    this.maxDeliveries = options.maxDeliveries ?? 5;
+    this.claimIdleMs = options.claimIdleMs ?? 30_000;
+    this.retryDelayMs = options.retryDelayMs ?? 500;
+    this.blockMs = options.blockMs ?? 1000;
+    this.batchSize = options.batchSize ?? 100;
+    this.reader = redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  /** Stops after the entry being applied (if any) is committed and acknowledged. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    this.reader.disconnect();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    let groupsReady = false;
+    let ownPendingDone = false;
+    while (!this.stopped) {
+      try {
+        if (!groupsReady) groupsReady = await this.ensureGroups();
+        if (!ownPendingDone || (this.retryPendingAt > 0 && Date.now() >= this.retryPendingAt)) {
+          this.retryPendingAt = 0;
+          await this.readOwnPending();
+          ownPendingDone = true;
+        }
+        if (Date.now() - this.lastClaimAt >= Math.min(this.claimIdleMs, 5000)) await this.claimStale();
+        const block = this.retryPendingAt > 0 ? Math.max(1, Math.min(this.blockMs, this.retryPendingAt - Date.now())) : this.blockMs;
+        const reply = (await this.reader.xreadgroup(
+          'GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'BLOCK', block,
+          'STREAMS', ...this.streams, ...this.streams.map(() => '>'),
+        )) as StreamReply | null;
+        await this.applyAll(reply);
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) break;
+        failures += 1;
+        if (String(error).includes('NOGROUP')) groupsReady = false;
+        const wait = Math.min(100 * 2 ** failures, 5000);
+        if (failures === 1 || failures % 10 === 0) this.logger.warn({ err: error, group: this.group, retryInMs: wait }, 'stream consumer cannot read; retrying');
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  private async ensureGroups(): Promise<boolean> {
+    for (const stream of this.streams) {
+      try {
+        await this.reader.xgroup('CREATE', stream, this.group, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!String(error).includes('BUSYGROUP')) throw error;
+      }
+    }
+    return true;
+  }
+
+  /** Re-reads entries delivered to this consumer but never acknowledged (crash or failed handler). */
+  private async readOwnPending(): Promise<void> {
+    const cursors = new Map(this.streams.map((s) => [s, '0']));
+    while (!this.stopped && cursors.size > 0) {
+      const streams = [...cursors.keys()];
+      const reply = (await this.reader.xreadgroup(
+        'GROUP', this.group, this.consumer, 'COUNT', this.batchSize,
+        'STREAMS', ...streams, ...streams.map((s) => cursors.get(s)!),
+      )) as StreamReply | null;
+      for (const stream of streams) {
+        const entries = reply?.find(([name]) => name === stream)?.[1] ?? [];
+        if (entries.length === 0) cursors.delete(stream);
+        else cursors.set(stream, entries[entries.length - 1][0]);
+      }
+      await this.applyAll(reply);
+    }
+  }
+
+  /** Takes over entries idle longer than `claimIdleMs` in other (dead) consumers' pending lists. */
+  private async claimStale(): Promise<void> {
+    this.lastClaimAt = Date.now();
+    for (const stream of this.streams) {
+      let cursor = '0-0';
+      do {
+        const [next, entries] = (await this.reader.xautoclaim(stream, this.group, this.consumer, this.claimIdleMs, cursor, 'COUNT', this.batchSize)) as [string, Entry[]];
+        cursor = next;
+        for (const entry of entries) await this.apply(stream, entry);
+      } while (cursor !== '0-0' && !this.stopped);
+    }
+  }
+
+  private async applyAll(reply: StreamReply | null): Promise<void> {
+    for (const [stream, entries] of reply ?? []) {
+      for (const entry of entries) await this.apply(stream, entry);
+    }
+  }
+
+  private async apply(stream: string, [id, fields]: Entry): Promise<void> {
+    if (!fields) {
+      await this.reader.xack(stream, this.group, id); // trimmed away while pending
+      return;
+    }
+    const raw = fieldValue(fields, 'envelope');
+    let event: EventEnvelope;
+    try {
+      event = parseEnvelope(raw ?? '');
+    } catch (error) {
+      await this.deadLetter(stream, id, raw ?? JSON.stringify(fields), error, 1);
+      return;
+    }
+    const handler = this.options.subscriptions[stream]?.[event.type];
+    if (!handler) {
+      await this.reader.xack(stream, this.group, id);
+      return;
+    }
+    try {
+      await this.uow.run(this.orm.em, causedBy(event), async (tx) => {
+        if (await tx.findOne(ProcessedEvent, { consumer: this.group, eventId: event.id })) return;
+        tx.persist(new ProcessedEvent(this.group, event.id));
+        await handler(event, tx);
+      });
+      await this.reader.xack(stream, this.group, id);
+    } catch (error) {
+      const deliveries = await this.deliveries(stream, id);
+      if (deliveries >= this.maxDeliveries) {
+        await this.deadLetter(stream, id, raw!, error, deliveries);
+      } else {
+        this.logger.warn({ err: error, stream, entry: id, type: event.type, deliveries }, 'event handler failed; will retry');
+        this.retryPendingAt = Date.now() + this.retryDelayMs;
+      }
+    }
+  }
+
+  private async deliveries(stream: string, id: string): Promise<number> {
+    const pending = (await this.reader.xpending(stream, this.group, id, id, 1)) as [string, string, number, number][];
+    return pending[0]?.[3] ?? 1;
+  }
+
+  private async deadLetter(stream: string, id: string, envelope: string, error: unknown, deliveries: number): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    await this.reader.xadd(deadLetterStream(stream), '*', 'envelope', envelope, 'error', reason, 'group', this.group, 'entry', id, 'deliveries', String(deliveries));
+    await this.reader.xack(stream, this.group, id);
+    this.logger.error({ stream, entry: id, group: this.group, deliveries, reason }, 'event dead-lettered');
+  }
+}
+
+function fieldValue(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { EntitySchema, MikroORM, Options } from '@mikro-orm/core';
+import { LibSqlDriver } from '@mikro-orm/libsql';
+import { MySqlDriver } from '@mikro-orm/mysql';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { OutboxMessageSchema } from '../events/outbox-message';
+import { ProcessedEventSchema } from '../events/processed-event';
+
+/** Which database a store URL points at. */
+export type StoreKind = 'postgresql' | 'mysql' | 'sqlite';
+
+/**
+ * Reads the kind of store from its URL: `postgresql://…`/`postgres://…`, `mysql://…`/`mariadb://…`,
+ * anything else is an SQLite file path (`sqlite:path`, `file:path` or a plain path; `:memory:` too).
+ */
+export function storeKind(url: string): StoreKind {
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  if (/^(mysql|mariadb):\/\//.test(url)) return 'mysql';
+  return 'sqlite';
+}
+
+/** The SQLite file of a `sqlite:`/`file:` URL or plain path. */
+export function sqlitePath(url: string): string {
+  return url.replace(/^(sqlite|file):(\/\/)?/, '');
+}
+
+/** What a context passes to open its store. */
+export interface StoreOptions {
+  /** The bounded context; used as MikroORM `contextName` (several ORMs may share a process). */
+  context: string;
+  /** `postgresql://…`, `mysql://…` or an SQLite path (see `storeKind`). */
+  url: string;
+  /** The context's entity schemas; the kernel adds its outbox and inbox tables. */
+  entities: EntitySchema<any, any>[];
+  debug?: boolean;
+}
+
+/**
+ * MikroORM options for a context's store, the driver chosen by URL. The kernel's own tables
+ * (`outbox_message`, `processed_event`) are always included.
+ */
+export function storeOptions(options: StoreOptions): Options {
+  const entities = [...options.entities, OutboxMessageSchema, ProcessedEventSchema];
+  const common = {
+    contextName: options.context,
+    entities,
+    debug: options.debug ?? false,
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    discovery: { warnWhenNoEntities: true },
+    pool: undefined as undefined | { min: number; max: number },
+  };
+  switch (storeKind(options.url)) {
+    case 'postgresql':
+      return { ...common, driver: PostgreSqlDriver, clientUrl: options.url } as Options;
+    case 'mysql':
+      return { ...common, driver: MySqlDriver, clientUrl: options.url.replace(/^mariadb:/, 'mysql:') } as Options;
+    case 'sqlite': {
+      const file = sqlitePath(options.url);
+      if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+      return { ...common, driver: LibSqlDriver, dbName: file } as Options;
+    }
+  }
+}
+
+/**
+ * Opens a context's store and brings its schema up to date with MikroORM's schema generator
+ * (creating the database first where the server allows; never drops columns or tables).
+ */
+export async function openStore(options: StoreOptions): Promise<MikroORM> {
+  const orm = await MikroORM.init(storeOptions(options));
+  const generator = orm.getSchemaGenerator();
+  await generator.ensureDatabase();
+  await generator.updateSchema({ safe: true });
+  return orm;
+}
+
+/** True when the store answers a trivial query (used by `/health/ready`). */
+export async function storeReachable(orm: MikroORM): Promise<boolean> {
+  try {
+    return await orm.isConnected();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,93 @@
+import CircuitBreaker from 'opossum';
+import { DomainError, ErrorCode } from '../domain/errors';
+
+/** How a sync client reaches its context and when it gives up; defaults in brackets. */
+export interface ServiceClientOptions {
+  /** The called context, for messages and breaker name (`payment`). */
+  service: string;
+  /** Its GraphQL endpoint (`http://127.0.0.1:4003/graphql`). */
+  url: string;
+  /** The code raised when the service is slow, down or its breaker is open (`PAYMENT_UNAVAILABLE`). */
+  unavailableCode: ErrorCode;
+  /** Per-call timeout in ms [2000]; CONTRACT.md wants PAYMENT_UNAVAILABLE within 3 s. */
+  timeoutMs?: number;
+  /** Failure percentage over the rolling window that opens the breaker [50]. */
+  errorThresholdPercentage?: number;
+  /** Calls in the window before the breaker may open [3]. */
+  volumeThreshold?: number;
+  /** How long the breaker stays open before a half-open trial call, ms [5000]. */
+  resetTimeoutMs?: number;
+  /** Extra headers on every call (service credentials). */
+  headers?: Record<string, string>;
+}
+
+/** Codes the called service may answer with that are business outcomes, not failures of it. */
+const BUSINESS_CODES = new Set<string>(['BAD_USER_INPUT', 'NOT_FOUND', 'SOLD_OUT', 'CONFLICT', 'PAYMENT_DECLINED', 'FORBIDDEN']);
+
+interface GraphQLResponse<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: { code?: string; field?: string } }[];
+}
+
+/**
+ * A synchronous call to another context over HTTP/GraphQL, guarded by a timeout and an opossum
+ * circuit breaker (ARCHITECTURE.md "Sync calls"). Business errors of the callee (e.g.
+ * `PAYMENT_DECLINED`) pass through as `DomainError`s with the same code and do not count
+ * against the breaker; timeouts, connection failures, 5xx and an open breaker all raise
+ * `DomainError(unavailableCode)` with a "try again later" message. While open, calls fail at
+ * once (no network); after `resetTimeoutMs` one trial call decides whether it closes again.
+ */
+export class ServiceClient {
+  private readonly breaker: CircuitBreaker<[string, Record<string, unknown>, Record<string, string>], unknown>;
+
+  constructor(private readonly options: ServiceClientOptions) {
+    this.breaker = new CircuitBreaker((query: string, variables: Record<string, unknown>, headers: Record<string, string>) => this.post(query, variables, headers), {
+      name: options.service,
+      timeout: options.timeoutMs ?? 2000,
+      errorThresholdPercentage: options.errorThresholdPercentage ?? 50,
+      volumeThreshold: options.volumeThreshold ?? 3,
+      resetTimeout: options.resetTimeoutMs ?? 5000,
+      errorFilter: (error: unknown) => error instanceof DomainError,
+    });
+  }
+
+  /** `open`, `halfOpen` or `closed`. */
+  get state(): 'open' | 'halfOpen' | 'closed' {
+    return this.breaker.opened ? 'open' : this.breaker.halfOpen ? 'halfOpen' : 'closed';
+  }
+
+  /**
+   * Runs `query` with `variables` and returns its `data`.
+   * Raises the callee's business `DomainError`s as they are, or `DomainError(unavailableCode)`.
+   */
+  async request<T>(query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}): Promise<T> {
+    try {
+      return (await this.breaker.fire(query, variables, headers)) as T;
+    } catch (error) {
+      if (error instanceof DomainError) throw error;
+      throw new DomainError(this.options.unavailableCode, `${this.options.service} is unavailable, try again later`);
+    }
+  }
+
+  /** Stops the breaker's timers (on shutdown). */
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+
+  private async post(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<unknown> {
+    const response = await fetch(this.options.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...this.options.headers, ...headers },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout((this.options.timeoutMs ?? 2000) + 100),
+    });
+    const body = (await response.json().catch(() => ({}))) as GraphQLResponse<unknown>;
+    const error = body.errors?.[0];
+    const code = error?.extensions?.code;
+    if (error && code && BUSINESS_CODES.has(code)) throw new DomainError(code as ErrorCode, error.message, error.extensions?.field);
+    if (!response.ok || error || body.data == null) {
+      throw new Error(`${this.options.service} answered ${response.status}: ${error?.message ?? 'no data'}`);
+    }
+    return body.data;
+  }
+}

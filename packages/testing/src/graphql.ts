@@ -1,0 +1,27 @@
+/** A GraphQL response as a client sees it. */
+export interface GraphQLResult<T = any> {
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: { code?: string; field?: string; [key: string]: unknown } }[];
+}
+
+/** POSTs one operation to `url` and returns the parsed response (whatever the HTTP status). */
+export async function gql<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<GraphQLResult<T>> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
+  return (await response.json()) as GraphQLResult<T>;
+}
+
+/** Like `gql` but throws when the response has errors; returns `data`. */
+export async function gqlData<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<T> {
+  const result = await gql<T>(url, query, variables, headers);
+  if (result.errors?.length || !result.data) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+  return result.data;
+}
+
+/** The first error's `extensions.code`, or undefined. */
+export function errorCode(result: GraphQLResult): string | undefined {
+  return result.errors?.[0]?.extensions?.code;
+}

@@ -1,0 +1,5 @@
+/** Helpers for integration and end-to-end tests against real stores, Redis and processes. */
+export * from './stores';
+export * from './redis';
+export * from './wait';
+export * from './graphql';

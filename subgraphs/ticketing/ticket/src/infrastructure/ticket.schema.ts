@@ -1,0 +1,27 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { Ticket } from '../domain/ticket';
+
+/** MikroORM mapping of the Ticket aggregate (data mapper: the aggregate is the entity). */
+export const TicketSchema = new EntitySchema<Ticket>({
+  class: Ticket,
+  tableName: 'ticket',
+  indexes: [{ properties: ['organizerId'] }, { properties: ['status'] }],
+  properties: {
+    id: { type: 'string', length: 36, primary: true },
+    version: { type: 'integer' },
+    title: { type: 'string', length: 200 },
+    venue: { type: 'string', length: 200 },
+    searchText: { type: 'string', length: 401 },
+    price: { type: 'integer' },
+    seats: { type: 'integer' },
+    organizerId: { type: 'string', length: 100 },
+    status: { type: 'string', length: 16 },
+    saleStartsAt: { type: 'datetime', nullable: true },
+    saleEndsAt: { type: 'datetime', nullable: true },
+    createdAt: { type: 'datetime' },
+    deletedAt: { type: 'datetime', nullable: true },
+  },
+});
+
+/** Every entity of the ticket context's store. */
+export const ticketEntities = [TicketSchema];
