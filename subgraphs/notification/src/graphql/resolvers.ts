@@ -1,0 +1,11 @@
+import { DateTimeScalar } from '@supergraph/kernel';
+import { listNotifications } from '../application/queries/list-notifications.query';
+import type { Resolvers } from './__generated__/resolvers';
+
+/** Thin resolvers: arguments → query → notifications (GraphQL types mapped by codegen). */
+export const resolvers: Resolvers = {
+  DateTime: DateTimeScalar,
+  Query: {
+    notifications: (_parent, args, { em }) => listNotifications(em, args),
+  },
+};

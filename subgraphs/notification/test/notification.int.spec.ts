@@ -1,0 +1,198 @@
+import Redis from 'ioredis';
+import { DomainEvent, envelope, EventEnvelope, eventStream, newId, openStore, RunningService, StoreKind, UnitOfWork } from '@supergraph/kernel';
+import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked, TicketDeleted, TicketRegistered } from '@supergraph/contracts';
+import { errorCode, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { notificationSubscriptions } from '../src/application/policies/notification-policy';
+import { ticketingPolicies } from '../src/application/policies/ticketing';
+import { Notification } from '../src/domain/notification';
+import { notificationEntities } from '../src/infrastructure/notification.schema';
+import { main } from '../src/main';
+
+type Producer = 'ticket' | 'booking' | 'payment';
+
+/** Ticketing events as their producers raise them (payloads of packages/contracts). */
+const events = {
+  ticketRegistered: (ticketId: string, organizerId: string): DomainEvent<TicketRegistered> => ({
+    type: 'TicketRegistered', aggregateType: 'Ticket', aggregateId: ticketId, aggregateVersion: 1,
+    payload: { ticketId, title: 'Swan Lake', venue: 'Seoul Arts Center', price: 50_000, seats: 100, organizerId, saleStartsAt: null, saleEndsAt: null, registeredAt: new Date().toISOString() },
+  }),
+  ticketDeleted: (ticketId: string, organizerId: string): DomainEvent<TicketDeleted> => ({
+    type: 'TicketDeleted', aggregateType: 'Ticket', aggregateId: ticketId, aggregateVersion: 2,
+    payload: { ticketId, title: 'Swan Lake', organizerId, deletedAt: new Date().toISOString() },
+  }),
+  ticketBooked: (bookingId: string, customerId: string, organizerId: string): DomainEvent<TicketBooked> => ({
+    type: 'TicketBooked', aggregateType: 'Booking', aggregateId: bookingId, aggregateVersion: 1,
+    payload: { bookingId, ticketId: 't1', ticketTitle: 'Swan Lake', customerId, organizerId, quantity: 2, amount: 100_000, bookedAt: new Date().toISOString() },
+  }),
+  bookingCanceled: (bookingId: string, customerId: string, reason: BookingCanceled['reason']): DomainEvent<BookingCanceled> => ({
+    type: 'BookingCanceled', aggregateType: 'Booking', aggregateId: bookingId, aggregateVersion: 2,
+    payload: { bookingId, ticketId: 't1', ticketTitle: 'Swan Lake', customerId, organizerId: 'org-x', quantity: 2, amount: 100_000, reason, canceledAt: new Date().toISOString() },
+  }),
+  paymentApproved: (paymentId: string, bookingId: string, customerId: string): DomainEvent<PaymentApproved> => ({
+    type: 'PaymentApproved', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 1,
+    payload: { paymentId, bookingId, customerId, amount: 100_000, approvedAt: new Date().toISOString() },
+  }),
+  paymentCanceled: (paymentId: string, bookingId: string, customerId: string): DomainEvent<PaymentCanceled> => ({
+    type: 'PaymentCanceled', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 2,
+    payload: { paymentId, bookingId, customerId, amount: 100_000, canceledAt: new Date().toISOString() },
+  }),
+};
+
+const wrap = (event: DomainEvent<object>, producer: Producer) => envelope(event as DomainEvent, producer, { correlationId: newId(), causationId: null });
+
+const LIST = 'query($r: ID!, $after: ID, $first: Int) { notifications(recipientId: $r, after: $after, first: $first) { id recipientId kind message correlationId createdAt } }';
+
+describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis)', (kind) => {
+  const ns = redisNamespace();
+  let store: FreshStore;
+  let service: RunningService;
+  let redis: Redis;
+  const start = async () => {
+    service = await main({ ...process.env, NOTIFICATION_DB_URL: store.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' }, { port: 0, handleSignals: false });
+  };
+
+  beforeAll(async () => {
+    store = await freshStore(kind, 'notification');
+    redis = new Redis(REDIS_URL);
+    await start();
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    redis?.disconnect();
+    await ns.clear();
+    await store?.drop();
+  });
+
+  /** XADDs an envelope exactly as the kernel's outbox relay does (fields `type`, `envelope`). */
+  const deliver = async (env: EventEnvelope, producer: Producer) => {
+    await redis.xadd(eventStream(ns.namespace, producer), '*', 'type', env.type, 'envelope', JSON.stringify(env));
+    return env;
+  };
+  const publish = (event: DomainEvent<object>, producer: Producer) => deliver(wrap(event, producer), producer);
+  const list = async (recipientId: string, args: { after?: string; first?: number } = {}) => (await gqlData(service.url, LIST, { r: recipientId, ...args })).notifications as any[];
+  const waitForCount = (recipientId: string, n: number) =>
+    waitFor(`${n} notifications for ${recipientId}`, async () => {
+      const found = await list(recipientId, { first: 200 });
+      return found.length >= n ? found : undefined;
+    });
+
+  it('notifies the organizer of TicketRegistered and TicketDeleted', async () => {
+    const org = `org-${newId()}`;
+    const ticketId = newId();
+    await publish(events.ticketRegistered(ticketId, org), 'ticket');
+    await publish(events.ticketDeleted(ticketId, org), 'ticket');
+    const found = await waitForCount(org, 2);
+    expect(found).toEqual([
+      expect.objectContaining({ recipientId: org, kind: 'TicketRegistered', correlationId: ticketId, message: "Ticket registered: 'Swan Lake' at Seoul Arts Center, 100 seats at 50,000 KRW each" }),
+      expect.objectContaining({ recipientId: org, kind: 'TicketDeleted', correlationId: ticketId, message: "Ticket deleted: 'Swan Lake'; its bookings are being canceled" }),
+    ]);
+    expect(found[0].id < found[1].id).toBe(true);
+    expect(new Date(found[0].createdAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('notifies customer and organizer of a booking, the customer of payment and cancellation', async () => {
+    const customer = `cust-${newId()}`;
+    const org = `org-${newId()}`;
+    const bookingId = newId();
+    const paymentId = newId();
+    await publish(events.paymentApproved(paymentId, bookingId, customer), 'payment');
+    await publish(events.ticketBooked(bookingId, customer, org), 'booking');
+    await publish(events.bookingCanceled(bookingId, customer, 'CUSTOMER'), 'booking');
+    await publish(events.paymentCanceled(paymentId, bookingId, customer), 'payment');
+    const forCustomer = await waitForCount(customer, 4);
+    expect(forCustomer.map((n) => [n.kind, n.correlationId, n.message]).sort()).toEqual([
+      ['BookingCanceled', bookingId, "Booking canceled at your request: 2 seats for 'Swan Lake' (100,000 KRW)"],
+      ['PaymentApproved', bookingId, `Payment approved: 100,000 KRW for booking ${bookingId}`],
+      ['PaymentCanceled', bookingId, `Payment canceled: 100,000 KRW for booking ${bookingId}`],
+      ['TicketBooked', bookingId, "Booking confirmed: 2 seats for 'Swan Lake' (100,000 KRW)"],
+    ]);
+    const forOrganizer = await waitForCount(org, 1);
+    expect(forOrganizer).toEqual([
+      expect.objectContaining({ kind: 'TicketBooked', correlationId: bookingId, message: `New booking: 2 seats for 'Swan Lake' (100,000 KRW) by customer ${customer}` }),
+    ]);
+  });
+
+  it('says so when a ticket deletion canceled the booking', async () => {
+    const customer = `cust-${newId()}`;
+    const bookingId = newId();
+    await publish(events.bookingCanceled(bookingId, customer, 'TICKET_DELETED'), 'booking');
+    const [found] = await waitForCount(customer, 1);
+    expect(found).toMatchObject({ kind: 'BookingCanceled', correlationId: bookingId, message: "Booking canceled because the organizer deleted the ticket: 2 seats for 'Swan Lake' (100,000 KRW)" });
+  });
+
+  it('notifies once when the same event is delivered twice', async () => {
+    const customer = `cust-${newId()}`;
+    const env = wrap(events.paymentApproved(newId(), newId(), customer), 'payment');
+    await deliver(env, 'payment');
+    await deliver(env, 'payment');
+    const markerBooking = newId();
+    await publish(events.paymentCanceled(newId(), markerBooking, customer), 'payment');
+    const found = await waitFor('the marker after the duplicate', async () => {
+      const all = await list(customer);
+      return all.some((n) => n.correlationId === markerBooking) ? all : undefined;
+    });
+    expect(found.map((n) => n.kind)).toEqual(['PaymentApproved', 'PaymentCanceled']);
+  });
+
+  it('pages with after and first (1..200, else BAD_USER_INPUT naming first)', async () => {
+    const org = `org-${newId()}`;
+    for (let i = 0; i < 3; i += 1) await publish(events.ticketRegistered(newId(), org), 'ticket');
+    const all = await waitForCount(org, 3);
+    expect(await list(org, { first: 2 })).toEqual(all.slice(0, 2));
+    expect(await list(org, { after: all[1].id })).toEqual(all.slice(2));
+    expect(await list(org, { after: all[2].id })).toEqual([]);
+    for (const first of [0, 201]) {
+      const result = await gql(service.url, LIST, { r: org, first });
+      expect(errorCode(result)).toBe('BAD_USER_INPUT');
+      expect(result.errors![0].message).toMatch(/^first: /);
+      expect(result.errors![0].extensions?.field).toBe('first');
+    }
+  });
+
+  it('catches up exactly once with what was published while it was stopped', async () => {
+    const customer = `cust-${newId()}`;
+    const org = `org-${newId()}`;
+    const before = newId();
+    await publish(events.ticketBooked(before, customer, org), 'booking');
+    await waitForCount(customer, 1);
+    await service.stop();
+
+    const missed = [newId(), newId(), newId()];
+    for (const bookingId of missed) await publish(events.ticketBooked(bookingId, customer, org), 'booking');
+    await publish(events.ticketRegistered(newId(), org), 'ticket');
+    await start();
+
+    const forCustomer = await waitForCount(customer, 4);
+    const forOrganizer = await waitForCount(org, 5);
+    expect(forCustomer.map((n) => n.correlationId)).toEqual([before, ...missed]);
+    expect(forOrganizer.map((n) => n.kind).sort()).toEqual(['TicketBooked', 'TicketBooked', 'TicketBooked', 'TicketBooked', 'TicketRegistered']);
+    const marker = await publish(events.ticketRegistered(newId(), org), 'ticket');
+    await waitFor('the marker after the restart', async () => (await list(org)).some((n) => n.correlationId === marker.aggregateId));
+    expect(await list(customer)).toHaveLength(4);
+    expect(await list(org)).toHaveLength(6);
+  });
+});
+
+/** The (eventId, recipientId) guard holds even when the inbox is bypassed. */
+describe('notification store without the inbox (sqlite)', () => {
+  it('stores one notification per recipient however often an event is handled', async () => {
+    const store = await freshStore('sqlite', 'notification_direct');
+    const orm = await openStore({ context: 'notification-direct', url: store.url, entities: notificationEntities });
+    try {
+      const uow = new UnitOfWork('notification', 'unused.events');
+      const handle = notificationSubscriptions((c) => `${c}.events`, [ticketingPolicies])['booking.events'].TicketBooked;
+      const event = wrap(events.ticketBooked(newId(), 'cust-d', 'org-d'), 'booking');
+      for (let i = 0; i < 3; i += 1) await uow.run(orm.em, { correlationId: event.correlationId, causationId: event.id }, (tx) => handle(event, tx));
+      const rows = await orm.em.fork().find(Notification, { eventId: event.id }, { orderBy: { recipientId: 'asc' } });
+      expect(rows.map((n) => n.recipientId)).toEqual(['cust-d', 'org-d']);
+      const selfBooking = wrap(events.ticketBooked(newId(), 'org-d', 'org-d'), 'booking');
+      await uow.run(orm.em, { correlationId: selfBooking.correlationId, causationId: selfBooking.id }, (tx) => handle(selfBooking, tx));
+      const own = await orm.em.fork().find(Notification, { eventId: selfBooking.id });
+      expect(own.map((n) => n.message)).toEqual(["Booking confirmed: 2 seats for 'Swan Lake' (100,000 KRW)"]);
+    } finally {
+      await orm.close();
+      await store.drop();
+    }
+  });
+});

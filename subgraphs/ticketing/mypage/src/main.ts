@@ -1,0 +1,32 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import { createConsumer, openContext, serveSubgraph } from '@supergraph/kernel';
+import { recordBookingWhenTicketBooked } from './application/policies/record-booking-when-ticket-booked';
+import { recordCancellationWhenBookingCanceled } from './application/policies/record-cancellation-when-booking-canceled';
+import { recordPaymentCancellationWhenPaymentCanceled } from './application/policies/record-payment-cancellation-when-payment-canceled';
+import { recordPaymentWhenPaymentApproved } from './application/policies/record-payment-when-payment-approved';
+import type { MyPageContext } from './graphql/context';
+import { resolvers } from './graphql/resolvers';
+import { myPageEntities } from './infrastructure/my-booking.schema';
+
+/** The mypage subgraph's SDL (src/schema.graphql). */
+export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
+
+/**
+ * Starts the mypage view (SPEC.md 1.8): store `MYPAGE_DB_URL` (SQLite by default, see README
+ * "Configuration"), port `MYPAGE_PORT` (4005). Consumer group `mypage` on `booking.events` and
+ * `payment.events`; built from those events only, it never calls another context. Publishes nothing.
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}) {
+  const runtime = await openContext('mypage', { entities: myPageEntities, env });
+  const consumer = createConsumer(runtime, {
+    subscriptions: {
+      [runtime.stream('booking')]: { TicketBooked: recordBookingWhenTicketBooked, BookingCanceled: recordCancellationWhenBookingCanceled },
+      [runtime.stream('payment')]: { PaymentApproved: recordPaymentWhenPaymentApproved, PaymentCanceled: recordPaymentCancellationWhenPaymentCanceled },
+    },
+  });
+  return serveSubgraph<MyPageContext>(runtime, { typeDefs, resolvers, consumers: [consumer], ...options });
+}
+
+if (require.main === module) void main();

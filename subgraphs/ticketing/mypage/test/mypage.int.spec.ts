@@ -1,0 +1,136 @@
+import Redis from 'ioredis';
+import { DomainEvent, envelope, EventEnvelope, eventStream, newId, RunningService } from '@supergraph/kernel';
+import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
+import { errorCode, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { main } from '../src/main';
+
+type Producer = 'booking' | 'payment';
+
+/** One booking's events as booking and payment raise them (payloads of packages/contracts). */
+function lifeOf(bookingId: string, customerId: string, organizerId: string) {
+  const paymentId = newId();
+  const facts = { bookingId, ticketId: 't1', ticketTitle: 'Swan Lake', customerId, organizerId, quantity: 2, amount: 100_000 };
+  const money = { paymentId, bookingId, customerId, amount: 100_000 };
+  const now = new Date().toISOString();
+  return {
+    booked: { type: 'TicketBooked', aggregateType: 'Booking', aggregateId: bookingId, aggregateVersion: 1, payload: { ...facts, bookedAt: now } } satisfies DomainEvent<TicketBooked>,
+    canceled: { type: 'BookingCanceled', aggregateType: 'Booking', aggregateId: bookingId, aggregateVersion: 2, payload: { ...facts, reason: 'CUSTOMER', canceledAt: now } } satisfies DomainEvent<BookingCanceled>,
+    approved: { type: 'PaymentApproved', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 1, payload: { ...money, approvedAt: now } } satisfies DomainEvent<PaymentApproved>,
+    refunded: { type: 'PaymentCanceled', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 2, payload: { ...money, canceledAt: now } } satisfies DomainEvent<PaymentCanceled>,
+  };
+}
+
+const PAGE = 'bookingId ticketId ticketTitle customerId organizerId quantity amount bookingStatus paymentStatus updatedAt booking { id }';
+
+describe('mypage subgraph (SQLite + Redis)', () => {
+  const ns = redisNamespace();
+  let store: FreshStore;
+  let service: RunningService;
+  let redis: Redis;
+  const start = async () => {
+    service = await main({ ...process.env, MYPAGE_DB_URL: store.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' }, { port: 0, handleSignals: false });
+  };
+
+  beforeAll(async () => {
+    store = await freshStore('sqlite', 'mypage');
+    redis = new Redis(REDIS_URL);
+    await start();
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    redis?.disconnect();
+    await ns.clear();
+    await store?.drop();
+  });
+
+  /** XADDs the event's envelope exactly as the kernel's outbox relay does (fields `type`, `envelope`). */
+  const publish = async (producer: Producer, event: DomainEvent<object>): Promise<EventEnvelope> => {
+    const env = envelope(event as DomainEvent, producer, { correlationId: newId(), causationId: null });
+    await redis.xadd(eventStream(ns.namespace, producer), '*', 'type', env.type, 'envelope', JSON.stringify(env));
+    return env;
+  };
+  const myPage = async (customerId: string) => (await gqlData(service.url, `query($id: ID!) { myPage(customerId: $id) { ${PAGE} } }`, { id: customerId })).myPage as any[];
+  const organizerPage = async (organizerId: string) => (await gqlData(service.url, `query($id: ID!) { organizerPage(organizerId: $id) { ${PAGE} } }`, { id: organizerId })).organizerPage as any[];
+  /** Waits until `customerId`'s page shows `bookingId` with `expected` fields; returns the page. */
+  const waitForRow = (customerId: string, bookingId: string, expected: Record<string, unknown>) =>
+    waitFor(`${bookingId} showing ${JSON.stringify(expected)}`, async () => {
+      const page = await myPage(customerId);
+      const row = page.find((r) => r.bookingId === bookingId);
+      return row && Object.entries(expected).every(([k, v]) => row[k] === v) ? page : undefined;
+    });
+
+  it('holds a payment approved before its booking, then shows the booking on both pages', async () => {
+    const customer = `cust-${newId()}`;
+    const org = `org-${newId()}`;
+    const marker = lifeOf(newId(), customer, org);
+    await publish('booking', marker.booked);
+    await waitForRow(customer, marker.booked.aggregateId, { bookingStatus: 'BOOKED' });
+
+    const bookingId = newId();
+    const life = lifeOf(bookingId, customer, org);
+    const approved = await publish('payment', life.approved);
+    await publish('payment', marker.approved);
+    const before = await waitForRow(customer, marker.booked.aggregateId, { paymentStatus: 'APPROVED' });
+    expect(before.map((r) => r.bookingId)).toEqual([marker.booked.aggregateId]);
+
+    const booked = await publish('booking', life.booked);
+    const page = await waitForRow(customer, bookingId, { bookingStatus: 'BOOKED' });
+    const expected = {
+      bookingId, ticketId: 't1', ticketTitle: 'Swan Lake', customerId: customer, organizerId: org, quantity: 2, amount: 100_000,
+      bookingStatus: 'BOOKED', paymentStatus: 'APPROVED', updatedAt: [approved.occurredAt, booked.occurredAt].sort().at(-1), booking: { id: bookingId },
+    };
+    expect(page).toEqual([expected, expect.objectContaining({ bookingId: marker.booked.aggregateId })]);
+    expect(await organizerPage(org)).toEqual(page);
+    expect(await organizerPage(customer)).toEqual([]);
+  });
+
+  it('converges when every event of a booking arrives in reverse order', async () => {
+    const customer = `cust-${newId()}`;
+    const org = `org-${newId()}`;
+    const bookingId = newId();
+    const life = lifeOf(bookingId, customer, org);
+    const marker = lifeOf(newId(), customer, org);
+    await publish('payment', life.refunded);
+    await publish('payment', life.approved);
+    await publish('payment', marker.approved);
+    await publish('booking', life.canceled);
+    await publish('booking', life.booked);
+    await publish('booking', marker.booked);
+
+    const page = await waitForRow(customer, marker.booked.aggregateId, { bookingStatus: 'BOOKED', paymentStatus: 'APPROVED' });
+    expect(page.find((r) => r.bookingId === bookingId)).toMatchObject({
+      bookingStatus: 'CANCELED', paymentStatus: 'CANCELED', ticketTitle: 'Swan Lake', customerId: customer, organizerId: org, quantity: 2, amount: 100_000,
+    });
+  });
+
+  it('catches up with what was published while it was stopped, duplicates included', async () => {
+    const customer = `cust-${newId()}`;
+    const org = `org-${newId()}`;
+    await service.stop();
+    const first = lifeOf(newId(), customer, org);
+    const second = lifeOf(newId(), customer, org);
+    for (const [producer, event] of [['payment', first.approved], ['booking', first.booked], ['payment', second.approved], ['booking', second.booked], ['booking', second.canceled], ['payment', second.refunded]] as const) {
+      await publish(producer, event);
+    }
+    const duplicate = await publish('booking', first.booked);
+    await redis.xadd(eventStream(ns.namespace, 'booking'), '*', 'type', duplicate.type, 'envelope', JSON.stringify(duplicate));
+    await start();
+
+    await waitForRow(customer, second.booked.aggregateId, { bookingStatus: 'CANCELED', paymentStatus: 'CANCELED' });
+    const page = await waitForRow(customer, first.booked.aggregateId, { bookingStatus: 'BOOKED', paymentStatus: 'APPROVED' });
+    expect(page.map((r) => [r.bookingId, r.bookingStatus, r.paymentStatus])).toEqual([
+      [second.booked.aggregateId, 'CANCELED', 'CANCELED'],
+      [first.booked.aggregateId, 'BOOKED', 'APPROVED'],
+    ]);
+  });
+
+  it('rejects an empty customer or organizer id with BAD_USER_INPUT naming it', async () => {
+    const mine = await gql(service.url, '{ myPage(customerId: " ") { bookingId } }');
+    expect(errorCode(mine)).toBe('BAD_USER_INPUT');
+    expect(mine.errors![0].extensions?.field).toBe('customerId');
+    const theirs = await gql(service.url, '{ organizerPage(organizerId: "") { bookingId } }');
+    expect(errorCode(theirs)).toBe('BAD_USER_INPUT');
+    expect(theirs.errors![0].extensions?.field).toBe('organizerId');
+  });
+});
