@@ -14,6 +14,7 @@ const moduleNameMapper = {
   '^@supergraph/kernel/domain$': '<rootDir>/packages/kernel/src/domain/index.ts',
   '^@supergraph/contracts$': '<rootDir>/packages/contracts/src/index.ts',
   '^@supergraph/testing$': '<rootDir>/packages/testing/src/index.ts',
+  '^@supergraph/schema$': '<rootDir>/schema/src/compose.ts',
   '^@supergraph/stack$': '<rootDir>/packages/stack/src/index.ts',
 };
 const common = {
