@@ -1,0 +1,103 @@
+import type { TicketRegistered } from '@supergraph/contracts';
+import { DomainError } from '@supergraph/kernel/domain';
+import { BookTicket, Booking, BookingRequest } from './booking';
+import { TicketInventory } from './ticket-inventory';
+
+const registered: TicketRegistered = {
+  ticketId: 't1',
+  title: 'Swan Lake',
+  venue: 'Seoul Arts Center',
+  price: 50_000,
+  seats: 5,
+  organizerId: 'org-1',
+  saleStartsAt: null,
+  saleEndsAt: null,
+  registeredAt: '2026-11-21T00:00:00.000Z',
+};
+const request: BookingRequest = { ticketId: 't1', customerId: 'c1', quantity: 2 };
+const now = new Date('2026-12-01T00:00:00Z');
+
+function codeAndField(fn: () => unknown): [string, string | undefined] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return [error.code, error.field];
+    throw error;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('Booking', () => {
+  describe('request', () => {
+    it('defaults quantity to 1 and trims ids', () => {
+      expect(Booking.request({ ticketId: ' t1 ', customerId: 'c1' })).toEqual({ ticketId: 't1', customerId: 'c1', quantity: 1 });
+      expect(Booking.request({ ticketId: 't1', customerId: 'c1', quantity: null }).quantity).toBe(1);
+      expect(Booking.request({ ticketId: 't1', customerId: 'c1', quantity: 10 }).quantity).toBe(10);
+    });
+
+    it.each<[BookTicket, string]>([
+      [{ ticketId: 't1', customerId: 'c1', quantity: 0 }, 'input.quantity'],
+      [{ ticketId: 't1', customerId: 'c1', quantity: 11 }, 'input.quantity'],
+      [{ ticketId: 't1', customerId: 'c1', quantity: 1.5 }, 'input.quantity'],
+      [{ ticketId: 't1' }, 'input.customerId'],
+      [{ ticketId: 't1', customerId: null }, 'input.customerId'],
+      [{ ticketId: 't1', customerId: '  ' }, 'input.customerId'],
+      [{ ticketId: '', customerId: 'c1' }, 'input.ticketId'],
+    ])('rejects %p as BAD_USER_INPUT naming %s', (input, field) => {
+      expect(codeAndField(() => Booking.request(input))).toEqual(['BAD_USER_INPUT', field]);
+    });
+  });
+
+  it('books: takes the seats, amount = price × quantity, raises TicketBooked with organizer and title', () => {
+    const ticket = TicketInventory.record(registered);
+    const booking = Booking.book('b1', ticket, request, now);
+    expect(booking).toMatchObject({ id: 'b1', ticketId: 't1', customerId: 'c1', quantity: 2, amount: 100_000, status: 'BOOKED', bookedAt: now, canceledAt: null, version: 1 });
+    expect(ticket.seatsLeft).toBe(3);
+    expect(booking.pullEvents()).toEqual([
+      {
+        type: 'TicketBooked',
+        aggregateType: 'Booking',
+        aggregateId: 'b1',
+        aggregateVersion: 1,
+        payload: { bookingId: 'b1', ticketId: 't1', ticketTitle: 'Swan Lake', customerId: 'c1', organizerId: 'org-1', quantity: 2, amount: 100_000, bookedAt: now.toISOString() },
+      },
+    ]);
+  });
+
+  it('does not book beyond the seats (SOLD_OUT) or a ticket not on sale (CONFLICT), leaving the seats as they were', () => {
+    const ticket = TicketInventory.record({ ...registered, seats: 1 });
+    expect(codeAndField(() => Booking.book('b1', ticket, request, now))).toEqual(['SOLD_OUT', undefined]);
+    expect(ticket.seatsLeft).toBe(1);
+    ticket.markDeleted(now);
+    expect(codeAndField(() => Booking.book('b1', ticket, { ...request, quantity: 1 }, now))).toEqual(['CONFLICT', undefined]);
+    expect(ticket.seatsLeft).toBe(1);
+  });
+
+  it('cancels once: frees the seats, raises BookingCanceled with the reason; a second cancel is CONFLICT', () => {
+    const ticket = TicketInventory.record(registered);
+    const booking = Booking.book('b1', ticket, request, now);
+    booking.pullEvents();
+    const later = new Date('2026-12-02T00:00:00Z');
+    booking.cancel(ticket, 'CUSTOMER', later);
+    expect(booking).toMatchObject({ status: 'CANCELED', canceledAt: later, cancellationReason: 'CUSTOMER', version: 2 });
+    expect(ticket.seatsLeft).toBe(5);
+    expect(booking.pullEvents()).toEqual([
+      expect.objectContaining({
+        type: 'BookingCanceled',
+        aggregateVersion: 2,
+        payload: { bookingId: 'b1', ticketId: 't1', ticketTitle: 'Swan Lake', customerId: 'c1', organizerId: 'org-1', quantity: 2, amount: 100_000, reason: 'CUSTOMER', canceledAt: later.toISOString() },
+      }),
+    ]);
+    expect(codeAndField(() => booking.cancel(ticket, 'TICKET_DELETED', later))).toEqual(['CONFLICT', undefined]);
+    expect(ticket.seatsLeft).toBe(5);
+  });
+
+  it('works only with the inventory of its own ticket', () => {
+    const ticket = TicketInventory.record(registered);
+    const other = TicketInventory.record({ ...registered, ticketId: 't2' });
+    expect(() => Booking.book('b1', other, request, now)).toThrow('inventory t2 is not ticket t1');
+    const booking = Booking.book('b1', ticket, request, now);
+    expect(() => booking.cancel(other, 'CUSTOMER', now)).toThrow('inventory t2 is not ticket t1');
+    expect(other.seatsLeft).toBe(5);
+  });
+});

@@ -1,0 +1,114 @@
+import { AggregateRoot, DomainError, ensure, invalidInput } from '@supergraph/kernel/domain';
+import type { BookingCanceled, CancellationReason, TicketBooked } from '@supergraph/contracts';
+import type { TicketInventory } from './ticket-inventory';
+
+/** `BOOKED` until canceled by its customer or the ticket-deletion saga; `CANCELED` is final. */
+export type BookingStatus = 'BOOKED' | 'CANCELED';
+
+/** Most seats one booking may take (CONTRACT.md: `quantity` 1..10). */
+export const MAX_QUANTITY = 10;
+
+/** `bookTicket` input as it arrives (CONTRACT.md `BookTicketInput`); `customerId` is required until edge auth supplies it. */
+export interface BookTicket {
+  ticketId: string;
+  customerId?: string | null;
+  /** Seats, 1..10; absent or null means 1. */
+  quantity?: number | null;
+}
+
+/** A validated booking request. */
+export interface BookingRequest {
+  ticketId: string;
+  customerId: string;
+  /** Seats, 1..10. */
+  quantity: number;
+}
+
+/**
+ * Booking aggregate (SPEC.md 1.4, 1.9, 1.10, 1.13). A booking exists only once its payment was
+ * approved (the application layer calls payment before `book`). Booking takes its seats from the
+ * ticket's inventory and raises `TicketBooked`; canceling gives them back and raises
+ * `BookingCanceled` once (a second cancellation is `CONFLICT`).
+ */
+export class Booking extends AggregateRoot {
+  status: BookingStatus = 'BOOKED';
+  canceledAt: Date | null = null;
+  cancellationReason: CancellationReason | null = null;
+
+  private constructor(
+    readonly id: string,
+    readonly ticketId: string,
+    readonly customerId: string,
+    /** Seats, 1..10. */
+    readonly quantity: number,
+    /** price × quantity, whole KRW. */
+    readonly amount: number,
+    readonly bookedAt: Date,
+  ) {
+    super();
+  }
+
+  protected get aggregateType(): string {
+    return 'Booking';
+  }
+
+  /**
+   * Validates a `bookTicket` input (CONTRACT.md rules). Throws `BAD_USER_INPUT` naming the field:
+   * `input.ticketId`, `input.customerId` (required for now), `input.quantity` (1..10).
+   */
+  static request(input: BookTicket): BookingRequest {
+    const ticketId = ensure.id('input.ticketId', input.ticketId);
+    if (input.customerId == null) throw invalidInput('input.customerId', 'is required');
+    const customerId = ensure.id('input.customerId', input.customerId);
+    const quantity = ensure.intInRange('input.quantity', input.quantity ?? 1, 1, MAX_QUANTITY);
+    return { ticketId, customerId, quantity };
+  }
+
+  /**
+   * Books `request.quantity` seats of `ticket` (whose payment of `ticket.amountFor(quantity)`
+   * KRW was approved for booking `id`); takes the seats and raises `TicketBooked`. Throws
+   * `CONFLICT` (not on sale) or `SOLD_OUT`, and nothing changes then.
+   */
+  static book(id: string, ticket: TicketInventory, request: BookingRequest, now: Date = new Date()): Booking {
+    if (ticket.id !== request.ticketId) throw new Error(`inventory ${ticket.id} is not ticket ${request.ticketId}`);
+    const amount = ticket.amountFor(request.quantity);
+    ticket.reserve(request.quantity, now);
+    const booking = new Booking(id, ticket.id, request.customerId, request.quantity, amount, now);
+    booking.raise<TicketBooked>('TicketBooked', {
+      bookingId: id,
+      ticketId: ticket.id,
+      ticketTitle: ticket.title,
+      customerId: request.customerId,
+      organizerId: ticket.organizerId,
+      quantity: request.quantity,
+      amount,
+      bookedAt: now.toISOString(),
+    });
+    return booking;
+  }
+
+  /**
+   * Cancels the booking (SPEC.md 1.9 by its customer, 1.10 by the ticket-deletion saga): gives
+   * its seats back to `ticket` and raises `BookingCanceled` with `reason`. Throws `CONFLICT`
+   * when it is already canceled.
+   */
+  cancel(ticket: TicketInventory, reason: CancellationReason, now: Date = new Date()): void {
+    if (ticket.id !== this.ticketId) throw new Error(`inventory ${ticket.id} is not ticket ${this.ticketId}`);
+    if (this.status === 'CANCELED') throw new DomainError('CONFLICT', `booking ${this.id} is already canceled`);
+    this.status = 'CANCELED';
+    this.canceledAt = now;
+    this.cancellationReason = reason;
+    ticket.release(this.quantity);
+    this.raise<BookingCanceled>('BookingCanceled', {
+      bookingId: this.id,
+      ticketId: this.ticketId,
+      ticketTitle: ticket.title,
+      customerId: this.customerId,
+      organizerId: ticket.organizerId,
+      quantity: this.quantity,
+      amount: this.amount,
+      reason,
+      canceledAt: now.toISOString(),
+    });
+  }
+}

@@ -1,0 +1,62 @@
+import { DomainError, ServiceClient } from '@supergraph/kernel';
+import type { PaymentPort, PaymentRequest } from '../../application/commands/book-ticket/book-ticket.handler';
+
+/** Where payment is and when booking gives up on it. */
+export interface PaymentClientOptions {
+  /** Payment's GraphQL endpoint (kernel catalog: `PAYMENT_URL`, else `http://127.0.0.1:<PAYMENT_PORT>/graphql`). */
+  url: string;
+  /** Per-call timeout, ms (`PAYMENT_TIMEOUT_MS`, default 2000; CONTRACT.md wants an answer within 3 s). */
+  timeoutMs: number;
+}
+
+const APPROVE = `mutation ApprovePayment($input: ApprovePaymentInput!) {
+  approvePayment(input: $input) { id status }
+}`;
+
+const CANCEL = `mutation CancelPayment($bookingId: ID!) {
+  cancelPayment(bookingId: $bookingId) { id status }
+}`;
+
+/**
+ * Booking's sync client of the payment context (SPEC.md 1.4, 1.5; ARCHITECTURE.md "Sync
+ * calls"): the kernel `ServiceClient` with a timeout and an opossum breaker that opens when at
+ * least half of the last calls (3 or more within 10 s) failed, fails fast while open and tries
+ * again after 5 s. Payment's business errors pass through (`PAYMENT_DECLINED`, `CONFLICT`,
+ * `BAD_USER_INPUT`); slow, down or open → `PAYMENT_UNAVAILABLE` "try again later".
+ */
+export class PaymentClient implements PaymentPort {
+  private readonly client: ServiceClient;
+
+  constructor(options: PaymentClientOptions) {
+    this.client = new ServiceClient({
+      service: 'payment',
+      url: options.url,
+      unavailableCode: 'PAYMENT_UNAVAILABLE',
+      timeoutMs: options.timeoutMs,
+      errorThresholdPercentage: 50,
+      volumeThreshold: 3,
+      resetTimeoutMs: 5000,
+    });
+  }
+
+  /**
+   * Asks payment to approve `request.amount` KRW for booking `request.bookingId` (idempotent by
+   * booking id). Resolves once approved; throws `PAYMENT_DECLINED` or `PAYMENT_UNAVAILABLE`.
+   */
+  async approve(request: PaymentRequest): Promise<void> {
+    const data = await this.client.request<{ approvePayment: { id: string; status: string } }>(APPROVE, { input: request });
+    if (data.approvePayment.status !== 'APPROVED') {
+      throw new DomainError('PAYMENT_DECLINED', `payment ${data.approvePayment.id} of booking ${request.bookingId} is ${data.approvePayment.status}`);
+    }
+  }
+
+  /** Cancels the payment of `bookingId` if it has one (compensation; idempotent). Throws `PAYMENT_UNAVAILABLE`. */
+  async cancel(bookingId: string): Promise<void> {
+    await this.client.request(CANCEL, { bookingId });
+  }
+
+  /** Stops the breaker's timers (on shutdown). */
+  shutdown(): void {
+    this.client.shutdown();
+  }
+}

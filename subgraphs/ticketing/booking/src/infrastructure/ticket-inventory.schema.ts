@@ -1,0 +1,21 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { TicketInventory } from '../domain/ticket-inventory';
+
+/** MikroORM mapping of booking's ticket replica; one row per ticket, locked while seats change. */
+export const TicketInventorySchema = new EntitySchema<TicketInventory>({
+  class: TicketInventory,
+  tableName: 'ticket_inventory',
+  properties: {
+    id: { type: 'string', length: 100, primary: true },
+    title: { type: 'string', length: 200 },
+    price: { type: 'integer' },
+    seats: { type: 'integer' },
+    seatsLeft: { type: 'integer' },
+    organizerId: { type: 'string', length: 100 },
+    status: { type: 'string', length: 16 },
+    saleStartsAt: { type: 'datetime', nullable: true },
+    saleEndsAt: { type: 'datetime', nullable: true },
+    registeredAt: { type: 'datetime' },
+    deletedAt: { type: 'datetime', nullable: true },
+  },
+});

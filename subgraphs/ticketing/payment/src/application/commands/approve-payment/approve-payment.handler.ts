@@ -1,0 +1,39 @@
+import { EntityManager, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { EventMeta, newId, UnitOfWork } from '@supergraph/kernel';
+import { ApprovePayment, Payment } from '../../../domain/payment';
+
+/**
+ * Approves a booking's payment and stages `PaymentApproved` in the same transaction
+ * (SPEC.md 1.4; the booking context's sync call). Idempotent by `bookingId`: a repeated
+ * approval returns the existing payment and never charges twice, also when two approvals of
+ * the same booking race (the unique `bookingId` lets one insert win, the other reads it).
+ * Throws `BAD_USER_INPUT`, `PAYMENT_DECLINED` (above `limitKrw`, nothing written) or
+ * `CONFLICT` (the booking already has a payment for another amount or customer).
+ */
+export class ApprovePaymentHandler {
+  constructor(
+    private readonly uow: UnitOfWork,
+    /** Per-payment limit, whole KRW (`PAYMENT_LIMIT_KRW`). */
+    private readonly limitKrw: number,
+  ) {}
+
+  async execute(em: EntityManager, meta: EventMeta, command: ApprovePayment): Promise<Payment> {
+    try {
+      return await this.uow.run(em, meta, async (tx) => {
+        const existing = await tx.findOne(Payment, { bookingId: command.bookingId });
+        if (existing) {
+          existing.assertSameRequest(command);
+          return existing;
+        }
+        const payment = Payment.approve(newId(), command, this.limitKrw);
+        tx.persist(payment);
+        return payment;
+      });
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      const winner = await em.fork().findOneOrFail(Payment, { bookingId: command.bookingId });
+      winner.assertSameRequest(command);
+      return winner;
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { DomainError } from '@supergraph/kernel/domain';
+import { ApprovePayment, Payment } from './payment';
+
+const request: ApprovePayment = { bookingId: 'b1', customerId: 'c1', amount: 50_000 };
+
+function codeAndField(fn: () => unknown): [string, string | undefined] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof DomainError) return [error.code, error.field];
+    throw error;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('Payment', () => {
+  it('approves and raises PaymentApproved with the contract payload', () => {
+    const now = new Date('2026-11-21T00:00:00Z');
+    const payment = Payment.approve('p1', request, 10_000_000, now);
+    expect(payment).toMatchObject({ id: 'p1', bookingId: 'b1', customerId: 'c1', amount: 50_000, status: 'APPROVED', approvedAt: now, canceledAt: null, version: 1 });
+    expect(payment.pullEvents()).toEqual([
+      {
+        type: 'PaymentApproved',
+        aggregateType: 'Payment',
+        aggregateId: 'p1',
+        aggregateVersion: 1,
+        payload: { paymentId: 'p1', bookingId: 'b1', customerId: 'c1', amount: 50_000, approvedAt: '2026-11-21T00:00:00.000Z' },
+      },
+    ]);
+  });
+
+  it('declines an amount above the limit with PAYMENT_DECLINED and accepts the limit itself', () => {
+    expect(codeAndField(() => Payment.approve('p1', { ...request, amount: 10_000_001 }, 10_000_000))).toEqual(['PAYMENT_DECLINED', undefined]);
+    expect(Payment.approve('p1', { ...request, amount: 10_000_000 }, 10_000_000).status).toBe('APPROVED');
+    expect(codeAndField(() => Payment.approve('p1', { ...request, amount: 5_001 }, 5_000))).toEqual(['PAYMENT_DECLINED', undefined]);
+  });
+
+  it.each([
+    [{ amount: 0 }, 'input.amount'],
+    [{ amount: -1 }, 'input.amount'],
+    [{ amount: 1.5 }, 'input.amount'],
+    [{ bookingId: ' ' }, 'input.bookingId'],
+    [{ customerId: '' }, 'input.customerId'],
+  ])('rejects %p as BAD_USER_INPUT naming %s', (override, field) => {
+    expect(codeAndField(() => Payment.approve('p1', { ...request, ...override }))).toEqual(['BAD_USER_INPUT', field]);
+  });
+
+  it('accepts a repeated request for the same booking and rejects a different one with CONFLICT', () => {
+    const payment = Payment.approve('p1', request);
+    expect(() => payment.assertSameRequest({ ...request })).not.toThrow();
+    expect(codeAndField(() => payment.assertSameRequest({ ...request, amount: 60_000 }))).toEqual(['CONFLICT', undefined]);
+    expect(codeAndField(() => payment.assertSameRequest({ ...request, customerId: 'c2' }))).toEqual(['CONFLICT', undefined]);
+  });
+
+  it('cancels once, raising PaymentCanceled; canceling again is a no-op', () => {
+    const payment = Payment.approve('p1', request);
+    payment.pullEvents();
+    const now = new Date('2026-11-22T00:00:00Z');
+    expect(payment.cancel(now)).toBe(true);
+    expect(payment).toMatchObject({ status: 'CANCELED', canceledAt: now, version: 2 });
+    expect(payment.pullEvents()).toEqual([
+      expect.objectContaining({
+        type: 'PaymentCanceled',
+        aggregateVersion: 2,
+        payload: { paymentId: 'p1', bookingId: 'b1', customerId: 'c1', amount: 50_000, canceledAt: '2026-11-22T00:00:00.000Z' },
+      }),
+    ]);
+    expect(payment.cancel(new Date('2026-11-23T00:00:00Z'))).toBe(false);
+    expect(payment.canceledAt).toEqual(now);
+    expect(payment.pullEvents()).toEqual([]);
+  });
+});

@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'graphql';
+import { createConsumer, intVar, openContext, serveSubgraph, uniqueLoader } from '@supergraph/kernel';
+import { ApprovePaymentHandler } from './application/commands/approve-payment/approve-payment.handler';
+import { CancelPaymentHandler } from './application/commands/cancel-payment/cancel-payment.handler';
+import { cancelPaymentWhenBookingCanceled } from './application/policies/cancel-payment-when-booking-canceled';
+import { DEFAULT_PAYMENT_LIMIT_KRW, Payment } from './domain/payment';
+import type { PaymentContext } from './graphql/context';
+import { resolvers } from './graphql/resolvers';
+import { paymentEntities } from './infrastructure/payment.schema';
+
+/** The payment subgraph's SDL (src/schema.graphql). */
+export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.graphql'), 'utf8'));
+
+/** Payment's own variables: `PAYMENT_LIMIT_KRW`, the per-payment limit in whole KRW (default 10,000,000). */
+export const paymentConfig = { PAYMENT_LIMIT_KRW: intVar(DEFAULT_PAYMENT_LIMIT_KRW) };
+
+/**
+ * Starts the payment context: store `PAYMENT_DB_URL` (see README "Configuration"), port
+ * `PAYMENT_PORT` (4003), publishes to `payment.events`; consumer group `payment` on
+ * `booking.events` (`BookingCanceled` → cancel the payment).
+ */
+export async function main(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}) {
+  const runtime = await openContext('payment', { entities: paymentEntities, configShape: paymentConfig, env });
+  const approvePayment = new ApprovePaymentHandler(runtime.uow, runtime.config.PAYMENT_LIMIT_KRW);
+  const cancelPayment = new CancelPaymentHandler(runtime.uow);
+  const consumer = createConsumer(runtime, {
+    subscriptions: { [runtime.stream('booking')]: { BookingCanceled: cancelPaymentWhenBookingCanceled } },
+  });
+  return serveSubgraph<PaymentContext>(runtime, {
+    typeDefs,
+    resolvers,
+    consumers: [consumer],
+    ...options,
+    context: (base) => ({
+      ...base,
+      approvePayment,
+      cancelPayment,
+      payments: uniqueLoader(base.em, Payment),
+      paymentsByBooking: uniqueLoader(base.em, Payment, 'bookingId'),
+    }),
+  });
+}
+
+if (require.main === module) void main();
