@@ -3,3 +3,4 @@ export * from './stores';
 export * from './redis';
 export * from './wait';
 export * from './graphql';
+export * from './tables';

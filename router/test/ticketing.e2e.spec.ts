@@ -1,0 +1,217 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileSink, StackHandle, startStack } from '@supergraph/stack';
+import { errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, redisNamespace, tableNames, waitFor } from '@supergraph/testing';
+
+jest.setTimeout(120_000);
+
+/**
+ * The flagship story (SPEC.md "1. Ticketing", rules 1-13 but live pushes) end to end: every
+ * subgraph and the router as real processes on the polyglot profile (ticket + payment on
+ * PostgreSQL, booking on MariaDB, notification + mypage on SQLite) and real Redis Streams,
+ * driven only through the router like a client.
+ */
+describe('ticketing through the router (STORES=polyglot, real processes)', () => {
+  const ns = redisNamespace();
+  /** Every process's output, kept for reading after a failure (git-ignored). */
+  const logs = fileSink(join(__dirname, '..', '..', 'artifacts', `e2e-${Date.now()}.log`));
+  let stores: Record<'ticket' | 'payment' | 'booking', FreshStore>;
+  let dataDir: string;
+  let stack: StackHandle;
+  let url: string;
+  const organizer = 'org-e2e';
+
+  beforeAll(async () => {
+    stores = {
+      ticket: await freshStore('postgresql', 'e2e_ticket'),
+      payment: await freshStore('postgresql', 'e2e_payment'),
+      booking: await freshStore('mysql', 'e2e_booking'),
+    };
+    dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'));
+    stack = await startStack({
+      env: {
+        STORES: 'polyglot',
+        TICKET_DB_URL: stores.ticket.url,
+        PAYMENT_DB_URL: stores.payment.url,
+        BOOKING_DB_URL: stores.booking.url,
+        DATA_DIR: dataDir,
+        EVENTS_NAMESPACE: ns.namespace,
+        LOG_LEVEL: 'warn',
+      },
+      freePorts: true,
+      startRedis: false,
+      restart: false,
+      log: logs.sink,
+    });
+    url = stack.routerUrl;
+  });
+
+  afterAll(async () => {
+    await stack?.stopAll();
+    await ns.clear();
+    await Promise.all(Object.values(stores ?? {}).map((store) => store.drop()));
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    logs.close();
+  });
+
+  const REGISTER = 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id title status } }';
+  const BOOK = 'mutation($input: BookTicketInput!) { bookTicket(input: $input) { id amount quantity status customerId ticket { id title seatsLeft } payment { status amount } } }';
+  const CANCEL = 'mutation($id: ID!) { cancelBooking(id: $id) { id status canceledAt } }';
+  const SEATS = 'query($id: ID!) { ticket(id: $id) { seatsLeft bookings { id status payment { status } } } }';
+
+  async function registerTicket(title: string, price: number, seats: number): Promise<string> {
+    const ticket = (await gqlData(url, REGISTER, { input: { title, venue: 'Seoul Arts Center', price, seats, organizerId: organizer } })).registerTicket;
+    // Booking learns of the ticket from TicketRegistered; CONTRACT.md allows under 1 s.
+    await waitFor(`ticket ${title} to be bookable`, async () => (await gqlData(url, SEATS, { id: ticket.id })).ticket.seatsLeft === seats, 3000);
+    return ticket.id;
+  }
+
+  const book = (ticketId: string, customerId: string, quantity = 1) => gql(url, BOOK, { input: { ticketId, customerId, quantity } });
+  const seatsLeft = async (ticketId: string): Promise<number> => (await gqlData(url, SEATS, { id: ticketId })).ticket.seatsLeft;
+  const notifications = async (recipientId: string) =>
+    (await gqlData(url, 'query($r: ID!) { notifications(recipientId: $r, first: 200) { id kind message correlationId } }', { r: recipientId })).notifications as { id: string; kind: string; correlationId: string }[];
+
+  function booked(result: GraphQLResult) {
+    if (result.errors?.length) throw new Error(`bookTicket failed: ${JSON.stringify(result.errors)}`);
+    return result.data!.bookTicket;
+  }
+
+  it('serves Apollo Sandbox to browsers and is ready only with every subgraph', async () => {
+    const page = await fetch(url.replace(/graphql$/, ''), { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/sandbox/i);
+    expect((await fetch(stack.healthUrl('router'))).status).toBe(200);
+  });
+
+  it('rejects invalid input with BAD_USER_INPUT naming the field, writing nothing', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ title: 'T', venue: 'V', price: 0, seats: 1, organizerId: organizer }, 'input.price'],
+      [{ title: 'T', venue: 'V', price: 1, seats: 100_001, organizerId: organizer }, 'input.seats'],
+      [{ title: ' ', venue: 'V', price: 1, seats: 1, organizerId: organizer }, 'input.title'],
+      [{ title: 'T', venue: 'x'.repeat(201), price: 1, seats: 1, organizerId: organizer }, 'input.venue'],
+    ];
+    for (const [input, field] of cases) {
+      const result = await gql(url, REGISTER, { input });
+      expect([errorCode(result), result.errors?.[0].message]).toEqual(['BAD_USER_INPUT', expect.stringContaining(field)]);
+    }
+    expect((await gqlData(url, '{ tickets(organizerId: "org-e2e") { totalCount } }')).tickets.totalCount).toBe(0);
+
+    const ticketId = await registerTicket('Validation', 1000, 5);
+    const tooMany = await book(ticketId, 'cust-v', 11);
+    expect([errorCode(tooMany), tooMany.errors?.[0].message]).toEqual(['BAD_USER_INPUT', expect.stringContaining('input.quantity')]);
+    expect(await seatsLeft(ticketId)).toBe(5);
+  });
+
+  it('books with a synchronous payment; the booking carries fields of ticket and payment', async () => {
+    const ticketId = await registerTicket('Swan Lake', 50_000, 10);
+    const booking = booked(await book(ticketId, 'alice', 2));
+    expect(booking).toMatchObject({ amount: 100_000, quantity: 2, status: 'BOOKED', customerId: 'alice', ticket: { id: ticketId, title: 'Swan Lake', seatsLeft: 8 }, payment: { status: 'APPROVED', amount: 100_000 } });
+
+    const page = await waitFor('alice’s my-page row with its payment', async () => {
+      const rows = (await gqlData(url, '{ myPage(customerId: "alice") { bookingId ticketTitle amount bookingStatus paymentStatus booking { ticket { venue } } } }')).myPage;
+      return rows.find((r: any) => r.bookingId === booking.id && r.paymentStatus === 'APPROVED');
+    });
+    expect(page).toEqual({ bookingId: booking.id, ticketTitle: 'Swan Lake', amount: 100_000, bookingStatus: 'BOOKED', paymentStatus: 'APPROVED', booking: { ticket: { venue: 'Seoul Arts Center' } } });
+
+    const organizerRows = (await gqlData(url, '{ organizerPage(organizerId: "org-e2e") { bookingId } }')).organizerPage;
+    expect(organizerRows.map((r: any) => r.bookingId)).toContain(booking.id);
+
+    const alice = await waitFor('alice’s booking and payment notifications', async () => {
+      const list = await notifications('alice');
+      return list.filter((n) => n.correlationId === booking.id).length >= 2 ? list : undefined;
+    });
+    expect(alice.filter((n) => n.correlationId === booking.id).map((n) => n.kind).sort()).toEqual(['PaymentApproved', 'TicketBooked']);
+    await waitFor('the organizer’s notice of the booking', async () => (await notifications(organizer)).some((n) => n.kind === 'TicketBooked' && n.correlationId === booking.id));
+    expect((await notifications(organizer)).some((n) => n.kind === 'TicketRegistered' && n.correlationId === ticketId)).toBe(true);
+  });
+
+  it('leaves no booking and the seats unchanged when payment declines', async () => {
+    const ticketId = await registerTicket('Gala', 6_000_000, 10);
+    const declined = await book(ticketId, 'bob', 2); // 12,000,000 KRW > PAYMENT_LIMIT_KRW
+    expect(errorCode(declined)).toBe('PAYMENT_DECLINED');
+    expect(await seatsLeft(ticketId)).toBe(10);
+    expect((await gqlData(url, 'query($t: ID!) { bookings(ticketId: $t) { id } }', { t: ticketId })).bookings).toEqual([]);
+  });
+
+  it('enforces seats: SOLD_OUT beyond them, and a cancellation frees the seat and cancels the payment', async () => {
+    const ticketId = await registerTicket('Small Hall', 10_000, 2);
+    const first = booked(await book(ticketId, 'carol', 2));
+    expect(errorCode(await book(ticketId, 'dave', 1))).toBe('SOLD_OUT');
+
+    expect((await gqlData(url, CANCEL, { id: first.id })).cancelBooking).toMatchObject({ id: first.id, status: 'CANCELED' });
+    expect(await seatsLeft(ticketId)).toBe(2);
+    expect(errorCode(await gql(url, CANCEL, { id: first.id }))).toBe('CONFLICT');
+    await waitFor('the payment to be canceled', async () => (await gqlData(url, 'query($id: ID!) { booking(id: $id) { payment { status canceledAt } } }', { id: first.id })).booking.payment.status === 'CANCELED');
+    const carol = await waitFor('carol’s cancellation notices', async () => {
+      const kinds = (await notifications('carol')).map((n) => n.kind);
+      return kinds.includes('BookingCanceled') && kinds.includes('PaymentCanceled') ? kinds : undefined;
+    });
+    expect(carol.sort()).toEqual(['BookingCanceled', 'PaymentApproved', 'PaymentCanceled', 'TicketBooked']);
+    const row = await waitFor('carol’s my-page row to show the cancellation', async () => {
+      const rows = (await gqlData(url, '{ myPage(customerId: "carol") { bookingStatus paymentStatus } }')).myPage;
+      return rows[0]?.paymentStatus === 'CANCELED' ? rows[0] : undefined;
+    });
+    expect(row).toEqual({ bookingStatus: 'CANCELED', paymentStatus: 'CANCELED' });
+  });
+
+  it('fails fast with PAYMENT_UNAVAILABLE while payment is stopped, writing nothing, and heals by itself', async () => {
+    const ticketId = await registerTicket('Outage', 10_000, 5);
+    await stack.stop('payment');
+    const started = Date.now();
+    const result = await book(ticketId, 'erin', 1);
+    expect(errorCode(result)).toBe('PAYMENT_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await seatsLeft(ticketId)).toBe(5);
+    expect((await gqlData(url, 'query($t: ID!) { bookings(ticketId: $t) { id } }', { t: ticketId })).bookings).toEqual([]);
+
+    await stack.start('payment');
+    const healed = await waitFor('booking to work again after payment returns', async () => {
+      const attempt = await book(ticketId, 'erin', 1);
+      if (errorCode(attempt) === 'PAYMENT_UNAVAILABLE') return undefined;
+      return booked(attempt);
+    }, 15_000, 250);
+    expect(healed).toMatchObject({ status: 'BOOKED', payment: { status: 'APPROVED' } });
+  });
+
+  it('keeps booking while notification is down and notifies each of five bookings exactly once after it returns', async () => {
+    const ticketId = await registerTicket('Quiet Night', 10_000, 20);
+    await stack.stop('notification');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i += 1) ids.push(booked(await book(ticketId, 'frank', 1)).id);
+    await stack.start('notification');
+    const booked5 = await waitFor('five TicketBooked notices for frank', async () => {
+      const list = (await notifications('frank')).filter((n) => n.kind === 'TicketBooked');
+      return list.length >= 5 ? list : undefined;
+    }, 10_000);
+    // Let anything duplicated arrive: the payment notices are published after the booking notices.
+    await waitFor('frank’s payment notices', async () => (await notifications('frank')).filter((n) => n.kind === 'PaymentApproved').length >= 5, 10_000);
+    const all = await notifications('frank');
+    expect(booked5.map((n) => n.correlationId).sort()).toEqual([...ids].sort());
+    expect(all.filter((n) => n.kind === 'TicketBooked')).toHaveLength(5);
+    expect(all.filter((n) => n.kind === 'PaymentApproved')).toHaveLength(5);
+    expect(new Set(all.map((n) => n.id)).size).toBe(all.length);
+  });
+
+  it('cancels every booking and payment of a deleted ticket (saga) and tells the organizer', async () => {
+    const ticketId = await registerTicket('Canceled Show', 10_000, 10);
+    const ids = [booked(await book(ticketId, 'gina', 1)).id, booked(await book(ticketId, 'hank', 2)).id];
+    expect((await gqlData(url, 'mutation($id: ID!) { deleteTicket(id: $id) { status } }', { id: ticketId })).deleteTicket.status).toBe('DELETED');
+    const bookings = await waitFor('every booking and payment of the ticket canceled', async () => {
+      const list = (await gqlData(url, SEATS, { id: ticketId })).ticket.bookings;
+      return list.every((b: any) => b.status === 'CANCELED' && b.payment?.status === 'CANCELED') ? list : undefined;
+    }, 10_000);
+    expect(bookings.map((b: any) => b.id).sort()).toEqual([...ids].sort());
+    await waitFor('the organizer’s deletion notice', async () => (await notifications(organizer)).some((n) => n.kind === 'TicketDeleted' && n.correlationId === ticketId));
+    await waitFor('hank’s cancellation notice', async () => (await notifications('hank')).some((n) => n.kind === 'BookingCanceled'));
+    expect(errorCode(await book(ticketId, 'ivan', 1))).toBe('CONFLICT');
+  });
+
+  it('left the contexts’ tables in PostgreSQL, MariaDB and SQLite', async () => {
+    expect(await tableNames('postgresql', stores.ticket.url)).toEqual(expect.arrayContaining(['ticket', 'outbox_message']));
+    expect(await tableNames('postgresql', stores.payment.url)).toEqual(expect.arrayContaining(['payment', 'processed_event']));
+    expect(await tableNames('mysql', stores.booking.url)).toEqual(expect.arrayContaining(['booking', 'processed_event']));
+    expect(await tableNames('sqlite', join(dataDir, 'notification.sqlite'))).toEqual(expect.arrayContaining(['notification', 'processed_event']));
+    expect(await tableNames('sqlite', join(dataDir, 'mypage.sqlite'))).toEqual(expect.arrayContaining(['processed_event']));
+  });
+});
