@@ -43,6 +43,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     gateway,
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
