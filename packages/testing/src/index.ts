@@ -4,3 +4,4 @@ export * from './redis';
 export * from './wait';
 export * from './graphql';
 export * from './tables';
+export * from './domain';

@@ -1,5 +1,5 @@
 import type { TicketRegistered } from '@supergraph/contracts';
-import { DomainError } from '@supergraph/kernel/domain';
+import { domainErrorOf } from '@supergraph/testing';
 import { BookTicket, Booking, BookingRequest } from './booking';
 import { TicketInventory } from './ticket-inventory';
 
@@ -17,15 +17,6 @@ const registered: TicketRegistered = {
 const request: BookingRequest = { ticketId: 't1', customerId: 'c1', quantity: 2 };
 const now = new Date('2026-12-01T00:00:00Z');
 
-function codeAndField(fn: () => unknown): [string, string | undefined] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return [error.code, error.field];
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('Booking', () => {
   describe('request', () => {
@@ -44,7 +35,7 @@ describe('Booking', () => {
       [{ ticketId: 't1', customerId: '  ' }, 'input.customerId'],
       [{ ticketId: '', customerId: 'c1' }, 'input.ticketId'],
     ])('rejects %p as BAD_USER_INPUT naming %s', (input, field) => {
-      expect(codeAndField(() => Booking.request(input))).toEqual(['BAD_USER_INPUT', field]);
+      expect(domainErrorOf(() => Booking.request(input))).toEqual(['BAD_USER_INPUT', field]);
     });
   });
 
@@ -66,10 +57,10 @@ describe('Booking', () => {
 
   it('does not book beyond the seats (SOLD_OUT) or a ticket not on sale (CONFLICT), leaving the seats as they were', () => {
     const ticket = TicketInventory.record({ ...registered, seats: 1 });
-    expect(codeAndField(() => Booking.book('b1', ticket, request, now))).toEqual(['SOLD_OUT', undefined]);
+    expect(domainErrorOf(() => Booking.book('b1', ticket, request, now))).toEqual(['SOLD_OUT', undefined]);
     expect(ticket.seatsLeft).toBe(1);
     ticket.markDeleted(now);
-    expect(codeAndField(() => Booking.book('b1', ticket, { ...request, quantity: 1 }, now))).toEqual(['CONFLICT', undefined]);
+    expect(domainErrorOf(() => Booking.book('b1', ticket, { ...request, quantity: 1 }, now))).toEqual(['CONFLICT', undefined]);
     expect(ticket.seatsLeft).toBe(1);
   });
 
@@ -88,7 +79,7 @@ describe('Booking', () => {
         payload: { bookingId: 'b1', ticketId: 't1', ticketTitle: 'Swan Lake', customerId: 'c1', organizerId: 'org-1', quantity: 2, amount: 100_000, reason: 'CUSTOMER', canceledAt: later.toISOString() },
       }),
     ]);
-    expect(codeAndField(() => booking.cancel(ticket, 'TICKET_DELETED', later))).toEqual(['CONFLICT', undefined]);
+    expect(domainErrorOf(() => booking.cancel(ticket, 'TICKET_DELETED', later))).toEqual(['CONFLICT', undefined]);
     expect(ticket.seatsLeft).toBe(5);
   });
 

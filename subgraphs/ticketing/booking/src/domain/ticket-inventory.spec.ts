@@ -1,5 +1,5 @@
 import type { TicketRegistered } from '@supergraph/contracts';
-import { DomainError } from '@supergraph/kernel/domain';
+import { domainErrorOf } from '@supergraph/testing';
 import { TicketInventory } from './ticket-inventory';
 
 const registered: TicketRegistered = {
@@ -15,15 +15,8 @@ const registered: TicketRegistered = {
 };
 const onSale = new Date('2026-12-05T00:00:00Z');
 
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
+
+const codeOfError = (fn: () => unknown) => domainErrorOf(fn)[0];
 
 describe('TicketInventory', () => {
   it('records a registered ticket with every seat left and its sale window', () => {
@@ -36,12 +29,12 @@ describe('TicketInventory', () => {
 
   it('is bookable only inside the sale window and until deleted (CONFLICT otherwise)', () => {
     const ticket = TicketInventory.record(registered);
-    expect(codeOf(() => ticket.ensureBookable(1, new Date('2026-11-30T00:00:00Z')))).toBe('CONFLICT');
-    expect(codeOf(() => ticket.ensureBookable(1, new Date('2026-12-10T00:00:00Z')))).toBe('CONFLICT');
+    expect(codeOfError(() => ticket.ensureBookable(1, new Date('2026-11-30T00:00:00Z')))).toBe('CONFLICT');
+    expect(codeOfError(() => ticket.ensureBookable(1, new Date('2026-12-10T00:00:00Z')))).toBe('CONFLICT');
     expect(() => ticket.ensureBookable(3, onSale)).not.toThrow();
     ticket.markDeleted(onSale);
     expect(ticket).toMatchObject({ status: 'DELETED', deletedAt: onSale });
-    expect(codeOf(() => ticket.ensureBookable(1, onSale))).toBe('CONFLICT');
+    expect(codeOfError(() => ticket.ensureBookable(1, onSale))).toBe('CONFLICT');
     ticket.markDeleted(new Date('2026-12-06T00:00:00Z'));
     expect(ticket.deletedAt).toEqual(onSale);
   });
@@ -50,10 +43,10 @@ describe('TicketInventory', () => {
     const ticket = TicketInventory.record(registered);
     ticket.reserve(2, onSale);
     expect(ticket.seatsLeft).toBe(1);
-    expect(codeOf(() => ticket.reserve(2, onSale))).toBe('SOLD_OUT');
+    expect(codeOfError(() => ticket.reserve(2, onSale))).toBe('SOLD_OUT');
     expect(ticket.seatsLeft).toBe(1);
     ticket.reserve(1, onSale);
-    expect(codeOf(() => ticket.reserve(1, onSale))).toBe('SOLD_OUT');
+    expect(codeOfError(() => ticket.reserve(1, onSale))).toBe('SOLD_OUT');
     ticket.release(2);
     expect(ticket.seatsLeft).toBe(2);
     ticket.release(5);
@@ -70,6 +63,6 @@ describe('TicketInventory', () => {
   it('stands in for a ticket not recorded yet with nothing to sell', () => {
     const unknown = TicketInventory.notYetRecorded('t9');
     expect(unknown).toMatchObject({ id: 't9', seatsLeft: 0 });
-    expect(codeOf(() => unknown.ensureBookable(1))).toBe('SOLD_OUT');
+    expect(codeOfError(() => unknown.ensureBookable(1))).toBe('SOLD_OUT');
   });
 });

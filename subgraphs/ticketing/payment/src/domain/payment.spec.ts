@@ -1,17 +1,8 @@
-import { DomainError } from '@supergraph/kernel/domain';
+import { domainErrorOf } from '@supergraph/testing';
 import { ApprovePayment, Payment } from './payment';
 
 const request: ApprovePayment = { bookingId: 'b1', customerId: 'c1', amount: 50_000 };
 
-function codeAndField(fn: () => unknown): [string, string | undefined] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return [error.code, error.field];
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('Payment', () => {
   it('approves and raises PaymentApproved with the contract payload', () => {
@@ -30,9 +21,9 @@ describe('Payment', () => {
   });
 
   it('declines an amount above the limit with PAYMENT_DECLINED and accepts the limit itself', () => {
-    expect(codeAndField(() => Payment.approve('p1', { ...request, amount: 10_000_001 }, 10_000_000))).toEqual(['PAYMENT_DECLINED', undefined]);
+    expect(domainErrorOf(() => Payment.approve('p1', { ...request, amount: 10_000_001 }, 10_000_000))).toEqual(['PAYMENT_DECLINED', undefined]);
     expect(Payment.approve('p1', { ...request, amount: 10_000_000 }, 10_000_000).status).toBe('APPROVED');
-    expect(codeAndField(() => Payment.approve('p1', { ...request, amount: 5_001 }, 5_000))).toEqual(['PAYMENT_DECLINED', undefined]);
+    expect(domainErrorOf(() => Payment.approve('p1', { ...request, amount: 5_001 }, 5_000))).toEqual(['PAYMENT_DECLINED', undefined]);
   });
 
   it.each([
@@ -42,14 +33,14 @@ describe('Payment', () => {
     [{ bookingId: ' ' }, 'input.bookingId'],
     [{ customerId: '' }, 'input.customerId'],
   ])('rejects %p as BAD_USER_INPUT naming %s', (override, field) => {
-    expect(codeAndField(() => Payment.approve('p1', { ...request, ...override }))).toEqual(['BAD_USER_INPUT', field]);
+    expect(domainErrorOf(() => Payment.approve('p1', { ...request, ...override }))).toEqual(['BAD_USER_INPUT', field]);
   });
 
   it('accepts a repeated request for the same booking and rejects a different one with CONFLICT', () => {
     const payment = Payment.approve('p1', request);
     expect(() => payment.assertSameRequest({ ...request })).not.toThrow();
-    expect(codeAndField(() => payment.assertSameRequest({ ...request, amount: 60_000 }))).toEqual(['CONFLICT', undefined]);
-    expect(codeAndField(() => payment.assertSameRequest({ ...request, customerId: 'c2' }))).toEqual(['CONFLICT', undefined]);
+    expect(domainErrorOf(() => payment.assertSameRequest({ ...request, amount: 60_000 }))).toEqual(['CONFLICT', undefined]);
+    expect(domainErrorOf(() => payment.assertSameRequest({ ...request, customerId: 'c2' }))).toEqual(['CONFLICT', undefined]);
   });
 
   it('cancels once, raising PaymentCanceled; canceling again is a no-op', () => {

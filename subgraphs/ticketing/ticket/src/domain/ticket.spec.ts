@@ -1,17 +1,8 @@
-import { DomainError } from '@supergraph/kernel/domain';
+import { domainErrorOf } from '@supergraph/testing';
 import { RegisterTicket, Ticket } from './ticket';
 
 const valid: RegisterTicket = { title: 'Swan Lake', venue: 'Seoul Arts Center', price: 50_000, seats: 100, organizerId: 'org-1' };
 
-function codeAndField(fn: () => unknown): [string, string | undefined] {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return [error.code, error.field];
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('Ticket', () => {
   it('registers with trimmed text and raises TicketRegistered with the whole ticket', () => {
@@ -43,7 +34,7 @@ describe('Ticket', () => {
     [{ organizerId: '' }, 'input.organizerId'],
     [{ saleStartsAt: new Date('2026-12-02'), saleEndsAt: new Date('2026-12-01') }, 'input.saleEndsAt'],
   ])('rejects %p as BAD_USER_INPUT naming %s', (override, field) => {
-    expect(codeAndField(() => Ticket.register('t1', { ...valid, ...override }))).toEqual(['BAD_USER_INPUT', field]);
+    expect(domainErrorOf(() => Ticket.register('t1', { ...valid, ...override }))).toEqual(['BAD_USER_INPUT', field]);
   });
 
   it('accepts the boundaries of the contract', () => {
@@ -68,6 +59,6 @@ describe('Ticket', () => {
     expect(ticket.pullEvents()).toEqual([
       expect.objectContaining({ type: 'TicketDeleted', aggregateVersion: 2, payload: { ticketId: 't1', title: 'Swan Lake', organizerId: 'org-1', deletedAt: '2026-12-05T00:00:00.000Z' } }),
     ]);
-    expect(codeAndField(() => ticket.delete())).toEqual(['CONFLICT', undefined]);
+    expect(domainErrorOf(() => ticket.delete())).toEqual(['CONFLICT', undefined]);
   });
 });
