@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { ConfigError } from './config';
 import type { StoreKind } from './store/orm';
 
 /** A service of the ticketing stack: its default port and, for subgraphs, its store per profile. */
@@ -31,10 +32,17 @@ export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 
 const envName = (service: string, suffix: string) => `${service.toUpperCase()}_${suffix}`;
 
-/** The port of `service`: `<SERVICE>_PORT`, else its default. */
+/**
+ * The port of `service`: `<SERVICE>_PORT`, else its default. Throws `ConfigError` naming the
+ * variable when it is not a whole number in 0..65535 (0 = any free port).
+ */
 export function servicePort(service: ServiceEntry, env: NodeJS.ProcessEnv = process.env): number {
-  const value = env[envName(service.name, 'PORT')];
-  return value ? Number(value) : service.defaultPort;
+  const name = envName(service.name, 'PORT');
+  const value = env[name];
+  if (!value) return service.defaultPort;
+  const port = /^\d{1,5}$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) throw new ConfigError(`Invalid configuration:\n  ${name}: expected a port number 0-65535, received "${value}"`);
+  return port;
 }
 
 /** The GraphQL URL the router and sync clients use for a subgraph: `<SERVICE>_URL`, else localhost and its port. */

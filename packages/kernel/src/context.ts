@@ -106,13 +106,20 @@ export interface ServeOptions<Ctx extends RequestContext> {
   onStop?: () => void | Promise<void>;
   /** Stop on SIGTERM/SIGINT and exit (default true; tests pass false). */
   handleSignals?: boolean;
+  /**
+   * On stop, how long `/health/ready` answers 503 while requests are still served, before the
+   * listener closes, in ms [0]. Lets load balancers stop routing here first (e.g. the endpoint
+   * propagation delay of Kubernetes); with 0 the listener closes at once.
+   */
+  drainDelayMs?: number;
 }
 
 /**
  * Serves a context as an Apollo Federation 2 subgraph on its own port: POST/GET `/graphql`,
  * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining). Starts the
- * outbox relay and the consumers. Stop order (SIGTERM): readiness 503, stop accepting and finish
- * in-flight requests, stop consumers after their current event, publish what is left, close.
+ * outbox relay and the consumers. Stop order (SIGTERM): readiness 503 (for `drainDelayMs`), stop
+ * accepting and finish in-flight requests, stop consumers after their current event, publish what
+ * is left, close.
  */
 export async function serveSubgraph<Ctx extends RequestContext>(runtime: ContextRuntime, options: ServeOptions<Ctx>): Promise<RunningService> {
   const { logger, orm, redis } = runtime;
@@ -125,6 +132,7 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never }),
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
@@ -152,6 +160,7 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
+      if (options.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
       await apollo.stop();
       await Promise.all((options.consumers ?? []).map((c) => c.stop()));
       await runtime.relay.stop();

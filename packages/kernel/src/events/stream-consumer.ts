@@ -54,7 +54,8 @@ export class StreamConsumer {
   private readonly retryDelayMs: number;
   private readonly blockMs: number;
   private readonly batchSize: number;
-  private readonly reader: Redis;
+  private reader: Redis;
+  private readerClosed = false;
   private loop?: Promise<void>;
   private stopped = true;
   private lastClaimAt = 0;
@@ -62,7 +63,7 @@ export class StreamConsumer {
 
   constructor(
     private readonly orm: MikroORM,
-    redis: Redis,
+    private readonly redis: Redis,
     private readonly uow: UnitOfWork,
     private readonly logger: Logger,
     private readonly options: StreamConsumerOptions,
@@ -75,10 +76,24 @@ export class StreamConsumer {
     this.retryDelayMs = options.retryDelayMs ?? 500;
     this.blockMs = options.blockMs ?? 1000;
     this.batchSize = options.batchSize ?? 100;
-    this.reader = redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    this.reader = this.openReader();
   }
 
+  /** The consumer's own connection (blocking reads need one), failing fast while Redis is down. */
+  private openReader(): Redis {
+    return this.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  }
+
+  /**
+   * Starts reading (no-op while already running). A consumer can be started again after
+   * `stop()`: it then opens a new reader connection (`stop()` closed the previous one).
+   */
   start(): void {
+    if (!this.stopped) return;
+    if (this.readerClosed) {
+      this.reader = this.openReader();
+      this.readerClosed = false;
+    }
     this.stopped = false;
     this.loop = this.run();
   }
@@ -88,6 +103,7 @@ export class StreamConsumer {
     this.stopped = true;
     await this.loop;
     this.reader.disconnect();
+    this.readerClosed = true;
   }
 
   private async run(): Promise<void> {
@@ -96,6 +112,7 @@ export class StreamConsumer {
     let ownPendingDone = false;
     while (!this.stopped) {
       try {
+        await this.readerReady();
         if (!groupsReady) groupsReady = await this.ensureGroups();
         if (!ownPendingDone || (this.retryPendingAt > 0 && Date.now() >= this.retryPendingAt)) {
           this.retryPendingAt = 0;
@@ -119,6 +136,24 @@ export class StreamConsumer {
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
+  }
+
+  /**
+   * Waits up to `blockMs` for the reader to be connected: it fails fast while connecting, which
+   * would cost a warning and a back-off at every start.
+   */
+  private async readerReady(): Promise<void> {
+    const reader = this.reader;
+    if (reader.status === 'ready') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        reader.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.blockMs);
+      reader.once('ready', done);
+    });
   }
 
   private async ensureGroups(): Promise<boolean> {

@@ -1,0 +1,57 @@
+import { GraphQLError } from 'graphql';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors';
+import { codedError, createErrorFormatter } from './errors';
+
+/** What Apollo Server passes to formatError for an error thrown by a resolver at `path`. */
+function resolverError(original: Error, path: string[] = ['bookTicket']) {
+  const error = new GraphQLError(original.message, { path, originalError: original });
+  const formatted = { ...error.toJSON(), extensions: { code: 'INTERNAL_SERVER_ERROR', stacktrace: ['Error: boom', '    at resolver (/srv/x.ts:1:1)'] } };
+  return { error, formatted };
+}
+
+describe('createErrorFormatter', () => {
+  const logger = { error: jest.fn() };
+  const format = createErrorFormatter(logger as unknown as Logger);
+  beforeEach(() => logger.error.mockClear());
+
+  it('maps a DomainError to its code and field, keeping message and path', () => {
+    const { error, formatted } = resolverError(new DomainError('BAD_USER_INPUT', 'input.price: must be greater than 0', 'input.price'));
+    expect(format(formatted, error)).toEqual({
+      message: 'input.price: must be greater than 0',
+      locations: undefined,
+      path: ['bookTicket'],
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.price' },
+    });
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('omits field when the DomainError has none', () => {
+    const { error, formatted } = resolverError(new DomainError('SOLD_OUT', 'sold out'));
+    expect(format(formatted, error).extensions).toEqual({ code: 'SOLD_OUT' });
+  });
+
+  it('answers an unknown error with INTERNAL_SERVER_ERROR, a generic message and no stack, and logs it', () => {
+    const secret = new Error('connect ECONNREFUSED 10.0.0.7:5432 password=hunter2');
+    const { error, formatted } = resolverError(secret);
+    const result = format(formatted, error);
+    expect(result).toEqual({ message: 'Internal server error', locations: undefined, path: ['bookTicket'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(JSON.stringify(result)).not.toMatch(/hunter2|stacktrace|ECONNREFUSED/);
+    expect(logger.error).toHaveBeenCalledWith({ err: secret }, 'unexpected error');
+  });
+
+  it('keeps codes Apollo already set (validation, coded errors) but drops their stack', () => {
+    const validation = { message: 'Cannot query field "x" on type "Query".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['GraphQLError: ...'] } };
+    expect(format(validation, new GraphQLError(validation.message))).toEqual({ message: validation.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+
+    const coded = codedError('UNAUTHENTICATED', 'missing router credential');
+    expect(coded.extensions.code).toBe('UNAUTHENTICATED');
+    expect(format({ message: coded.message, extensions: { ...coded.extensions } }, coded)).toEqual({ message: 'missing router credential', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('treats an error without a code as internal', () => {
+    const result = format({ message: 'weird' }, new Error('weird'));
+    expect(result).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  });
+});
