@@ -2,3 +2,4 @@
 export * from './errors';
 export * from './aggregate-root';
 export * from './validate';
+export * from './money';

@@ -1,14 +1,10 @@
 /**
  * How notifications word amounts, counts and titles, shared by every system's policies so all
- * messages read alike. English, en-US digit grouping.
+ * messages read alike. English, en-US digit grouping; amounts use the kernel's `krw`.
  */
+export { krw } from '@supergraph/kernel/domain';
 
 const digits = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-
-/** Whole KRW with digit grouping: `krw(100000)` → `"100,000 KRW"`. */
-export function krw(amount: number): string {
-  return `${digits.format(amount)} KRW`;
-}
 
 /** A count with its noun, plural unless exactly one: `count(2, 'seat')` → `"2 seats"`. */
 export function count(n: number, noun: string): string {

@@ -1,4 +1,4 @@
-import { AggregateRoot, DomainError, ensure } from '@supergraph/kernel/domain';
+import { AggregateRoot, DomainError, ensure, krw } from '@supergraph/kernel/domain';
 import type { PaymentApproved, PaymentCanceled } from '@supergraph/contracts';
 
 /** `APPROVED` until canceled (SPEC.md 1.9, 1.10); `CANCELED` is final. */
@@ -53,7 +53,7 @@ export class Payment extends AggregateRoot {
     const bookingId = ensure.id('input.bookingId', input.bookingId);
     const customerId = ensure.id('input.customerId', input.customerId);
     const amount = ensure.intInRange('input.amount', input.amount, 1, MAX_AMOUNT_KRW);
-    if (amount > limitKrw) throw new DomainError('PAYMENT_DECLINED', `payment declined: ${amount} KRW is above the per-payment limit of ${limitKrw} KRW`);
+    if (amount > limitKrw) throw new DomainError('PAYMENT_DECLINED', `payment declined: ${krw(amount)} is above the per-payment limit of ${krw(limitKrw)}`);
     const payment = new Payment(id, bookingId, customerId, amount, now);
     payment.raise<PaymentApproved>('PaymentApproved', { paymentId: id, bookingId, customerId, amount, approvedAt: now.toISOString() });
     return payment;
