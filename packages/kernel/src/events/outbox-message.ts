@@ -27,7 +27,7 @@ export const OutboxMessageSchema = new EntitySchema<OutboxMessage>({
     stream: { type: 'string', length: 200 },
     type: { type: 'string', length: 100 },
     envelope: { type: 'text' },
-    createdAt: { type: 'datetime' },
-    publishedAt: { type: 'datetime', nullable: true },
+    createdAt: { type: 'datetime', length: 3 },
+    publishedAt: { type: 'datetime', length: 3, nullable: true },
   },
 });

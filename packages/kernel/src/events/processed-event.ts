@@ -19,6 +19,6 @@ export const ProcessedEventSchema = new EntitySchema<ProcessedEvent>({
   properties: {
     consumer: { type: 'string', length: 100, primary: true },
     eventId: { type: 'string', length: 36, primary: true },
-    processedAt: { type: 'datetime' },
+    processedAt: { type: 'datetime', length: 3 },
   },
 });

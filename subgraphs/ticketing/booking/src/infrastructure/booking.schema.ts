@@ -15,8 +15,8 @@ export const BookingSchema = new EntitySchema<Booking>({
     quantity: { type: 'integer' },
     amount: { type: 'integer' },
     status: { type: 'string', length: 16 },
-    bookedAt: { type: 'datetime' },
-    canceledAt: { type: 'datetime', nullable: true },
+    bookedAt: { type: 'datetime', length: 3 },
+    canceledAt: { type: 'datetime', length: 3, nullable: true },
     cancellationReason: { type: 'string', length: 32, nullable: true },
   },
 });

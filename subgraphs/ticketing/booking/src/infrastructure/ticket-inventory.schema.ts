@@ -13,9 +13,9 @@ export const TicketInventorySchema = new EntitySchema<TicketInventory>({
     seatsLeft: { type: 'integer' },
     organizerId: { type: 'string', length: 100 },
     status: { type: 'string', length: 16 },
-    saleStartsAt: { type: 'datetime', nullable: true },
-    saleEndsAt: { type: 'datetime', nullable: true },
-    registeredAt: { type: 'datetime' },
-    deletedAt: { type: 'datetime', nullable: true },
+    saleStartsAt: { type: 'datetime', length: 3, nullable: true },
+    saleEndsAt: { type: 'datetime', length: 3, nullable: true },
+    registeredAt: { type: 'datetime', length: 3 },
+    deletedAt: { type: 'datetime', length: 3, nullable: true },
   },
 });

@@ -16,8 +16,8 @@ export const PaymentSchema = new EntitySchema<Payment>({
     customerId: { type: 'string', length: 100 },
     amount: { type: 'integer' },
     status: { type: 'string', length: 16 },
-    approvedAt: { type: 'datetime' },
-    canceledAt: { type: 'datetime', nullable: true },
+    approvedAt: { type: 'datetime', length: 3 },
+    canceledAt: { type: 'datetime', length: 3, nullable: true },
   },
 });
 

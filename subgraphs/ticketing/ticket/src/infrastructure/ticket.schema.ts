@@ -16,10 +16,10 @@ export const TicketSchema = new EntitySchema<Ticket>({
     seats: { type: 'integer' },
     organizerId: { type: 'string', length: 100 },
     status: { type: 'string', length: 16 },
-    saleStartsAt: { type: 'datetime', nullable: true },
-    saleEndsAt: { type: 'datetime', nullable: true },
-    createdAt: { type: 'datetime' },
-    deletedAt: { type: 'datetime', nullable: true },
+    saleStartsAt: { type: 'datetime', length: 3, nullable: true },
+    saleEndsAt: { type: 'datetime', length: 3, nullable: true },
+    createdAt: { type: 'datetime', length: 3 },
+    deletedAt: { type: 'datetime', length: 3, nullable: true },
   },
 });
 
