@@ -237,6 +237,30 @@ describe('StreamConsumer (PostgreSQL + Redis)', () => {
     expect(await streamEntries(h.redis, deadLetterStream(stream))).toHaveLength(1);
   });
 
+  it('pauses while its own store is down instead of dead-lettering good events, and applies them when it is back', async () => {
+    const { stream, group } = h.names('outage');
+    const orm = await openStore({ context: 'consumer-outage', url: h.store.url, entities: [CounterSchema] });
+    try {
+      const consumer = new StreamConsumer(orm, h.redis, h.uow, silentLogger, { group, maxDeliveries: 2, blockMs: 100, retryDelayMs: 50, subscriptions: { [stream]: { Increment: increment } } });
+      h.consumers.push(consumer);
+      await orm.close(true);
+      consumer.start();
+      const counterId = newId();
+      await publish(h.redis, stream, incrementEvent(counterId, 5));
+      await waitFor('the entry to be delivered more than maxDeliveries times', async () => {
+        const [entry] = (await h.redis.xpending(stream, group, '-', '+', 1)) as [string, string, number, number][];
+        return entry !== undefined && entry[3] > 2;
+      }, 10_000);
+      expect(await streamEntries(h.redis, deadLetterStream(stream))).toEqual([]);
+      await orm.connect();
+      await waitFor('the event applied once the store is back', async () => (await valueOf(h.orm, counterId)) === 5, 10_000);
+      await waitFor('nothing left pending', async () => (await pendingCount(h.redis, stream, group)) === 0);
+      expect(await streamEntries(h.redis, deadLetterStream(stream))).toEqual([]);
+    } finally {
+      await orm.close(true);
+    }
+  });
+
   it('dead-letters entries that are not event envelopes at once, and goes on', async () => {
     const { stream, group } = h.names('garbage');
     h.consumer({ group, subscriptions: { [stream]: { Increment: increment } } }).start();

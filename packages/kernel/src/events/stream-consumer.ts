@@ -2,6 +2,7 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { deadLetterStream } from '../redis';
+import { storeReachable } from '../store/orm';
 import { causedBy, EventEnvelope, parseEnvelope } from './envelope';
 import { ProcessedEvent } from './processed-event';
 import type { UnitOfWork } from './unit-of-work';
@@ -43,7 +44,8 @@ type StreamReply = [stream: string, entries: Entry[]][];
  * (XAUTOCLAIM); applies each event in one database transaction together with an inbox row
  * (`processed_event`, keyed by group and event id) so duplicates have no effect; XACKs only
  * after that commit; moves an entry that failed `maxDeliveries` times to `<stream>.dlq` with
- * the error and goes on. Groups are created at `0`, so a new context processes the stream's history.
+ * the error and goes on. A failure while the consumer's own store is unreachable is not the
+ * event's fault: consumption pauses with backoff and nothing is dead-lettered. Groups are created at `0`, so a new context processes the stream's history.
  */
 export class StreamConsumer {
   readonly group: string;
@@ -132,7 +134,8 @@ export class StreamConsumer {
         failures += 1;
         if (String(error).includes('NOGROUP')) groupsReady = false;
         const wait = Math.min(100 * 2 ** failures, 5000);
-        if (failures === 1 || failures % 10 === 0) this.logger.warn({ err: error, group: this.group, retryInMs: wait }, 'stream consumer cannot read; retrying');
+        const what = error instanceof StoreUnavailableError ? 'stream consumer paused: its store is unavailable' : 'stream consumer cannot read; retrying';
+        if (failures === 1 || failures % 10 === 0) this.logger.warn({ err: error, group: this.group, retryInMs: wait }, what);
         await new Promise((resolve) => setTimeout(resolve, wait));
       }
     }
@@ -230,6 +233,12 @@ export class StreamConsumer {
       });
       await this.reader.xack(stream, this.group, id);
     } catch (error) {
+      if (!(await storeReachable(this.orm))) {
+        // The store is down, not the event: keep it pending and pause (the loop backs off) rather
+        // than spend its deliveries and dead-letter a good event.
+        this.retryPendingAt = Date.now() + this.retryDelayMs;
+        throw new StoreUnavailableError(this.group, error);
+      }
       const deliveries = await this.deliveries(stream, id);
       if (deliveries >= this.maxDeliveries) {
         await this.deadLetter(stream, id, raw!, error, deliveries);
@@ -250,6 +259,14 @@ export class StreamConsumer {
     await this.reader.xadd(deadLetterStream(stream), '*', 'envelope', envelope, 'error', reason, 'group', this.group, 'entry', id, 'deliveries', String(deliveries));
     await this.reader.xack(stream, this.group, id);
     this.logger.error({ stream, entry: id, group: this.group, deliveries, reason }, 'event dead-lettered');
+  }
+}
+
+/** The consumer's own store did not answer while applying an event: consumption pauses, nothing is dead-lettered. */
+export class StoreUnavailableError extends Error {
+  constructor(group: string, cause: unknown) {
+    super(`${group}: store unavailable, pausing consumption`, { cause });
+    this.name = 'StoreUnavailableError';
   }
 }
 
