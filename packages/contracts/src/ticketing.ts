@@ -29,8 +29,11 @@ export interface TicketDeleted {
   deletedAt: string;
 }
 
-/** `booking` → a customer booked after payment was approved (rule 4). */
-export interface TicketBooked {
+/**
+ * What every `booking` event states about the booking it is about: who booked how many seats of
+ * which ticket (and whose ticket), for how much. Not an event of its own.
+ */
+export interface BookingFacts {
   bookingId: string;
   ticketId: string;
   ticketTitle: string;
@@ -39,6 +42,10 @@ export interface TicketBooked {
   quantity: number;
   /** price × quantity, whole KRW. */
   amount: number;
+}
+
+/** `booking` → a customer booked after payment was approved (rule 4). */
+export interface TicketBooked extends BookingFacts {
   bookedAt: string;
 }
 
@@ -46,14 +53,7 @@ export interface TicketBooked {
 export type CancellationReason = 'CUSTOMER' | 'TICKET_DELETED';
 
 /** `booking` → a booking was canceled by its customer (rule 9) or by the ticket-deletion saga (rule 10). */
-export interface BookingCanceled {
-  bookingId: string;
-  ticketId: string;
-  ticketTitle: string;
-  customerId: string;
-  organizerId: string;
-  quantity: number;
-  amount: number;
+export interface BookingCanceled extends BookingFacts {
   reason: CancellationReason;
   canceledAt: string;
 }

@@ -8,7 +8,7 @@ import { connect, createServer } from 'node:net';
 import { EntitySchema, MikroORM } from '@mikro-orm/core';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { waitFor } from '@supergraph/testing';
+import { waitFor, xaddAsRelay } from '@supergraph/testing';
 import { AggregateRoot, ensure } from '../src/domain';
 import { envelope, EventEnvelope, EventMeta, newId } from '../src/events/envelope';
 import { OutboxMessage } from '../src/events/outbox-message';
@@ -100,9 +100,7 @@ export function sourceEvent(type: string, payload: Record<string, unknown>, meta
 }
 
 /** XADDs `event` the way the outbox relay does (fields `type`, `envelope`); returns the entry id. */
-export async function publish(redis: Redis, stream: string, event: EventEnvelope): Promise<string> {
-  return (await redis.xadd(stream, '*', 'type', event.type, 'envelope', JSON.stringify(event)))!;
-}
+export const publish = xaddAsRelay;
 
 /** Entries of `stream` as `{ id, fields }` with fields as an object. */
 export async function streamEntries(redis: Redis, stream: string): Promise<{ id: string; fields: Record<string, string> }[]> {

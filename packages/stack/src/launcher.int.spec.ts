@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { gqlData, processAlive, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
 import { probe } from './health';
 import { StackHandle, startStack } from './launcher';
 import { memorySink } from './log-lines';
@@ -22,15 +22,6 @@ function childrenRunning(entry: string): number[] {
     })
     .map(Number);
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const TICKET_ENTRY = 'subgraphs/ticketing/ticket/dist/main.js';
 const REGISTER = 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id title } }';
@@ -75,7 +66,7 @@ describe('startStack (ticket subgraph as a real process)', () => {
     const { registerTicket } = await gqlData(stack!.url('ticket'), REGISTER, { input: { title: 'Survives Restart', venue: 'Hall', price: 1000, seats: 5, organizerId: 'org-launcher' } });
     const pid = stack!.pid('ticket')!;
     await stack!.stop('ticket');
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(stack!.pid('ticket')).toBeUndefined();
     expect((await probe(stack!.healthUrl('ticket'))).detail).toBe('connection refused');
     expect(logs.lines.filter((line) => line.service === 'ticket' && line.stream === 'stack').map((line) => line.text)).toContainEqual(expect.stringMatching(/^stopped \(/));
@@ -102,7 +93,7 @@ describe('startStack (ticket subgraph as a real process)', () => {
   it('stopAll() leaves no process behind', async () => {
     const pid = stack!.pid('ticket')!;
     await stack!.stopAll();
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(childrenRunning(TICKET_ENTRY)).toEqual([]);
     await expect(stack!.start('ticket')).rejects.toThrow('the stack is stopping');
   }, 30_000);

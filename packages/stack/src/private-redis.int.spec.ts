@@ -3,20 +3,11 @@ import { createServer, Server, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { redisNamespace, REDIS_URL } from '@supergraph/testing';
+import { processAlive, redisNamespace, REDIS_URL } from '@supergraph/testing';
 import { StackHandle, startStack } from './launcher';
 import { memorySink } from './log-lines';
 import { freePort } from './net';
 import { ensureRedis, INSTALL_REDIS_HINT, redisAnswers, redisPing } from './private-redis';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Needs `redis-server` on PATH (the test machines install it) and the shared Redis of REDIS_URL. */
 describe('ensureRedis', () => {
@@ -46,7 +37,7 @@ describe('ensureRedis', () => {
     } finally {
       await setup.private?.stop();
     }
-    expect(alive(setup.private!.pid)).toBe(false);
+    expect(processAlive(setup.private!.pid)).toBe(false);
     expect(await redisAnswers(url)).toBe(false);
   });
 
@@ -128,8 +119,8 @@ describe('startStack with a private Redis', () => {
     const ticketPid = stack.pid('ticket')!;
 
     await stack.stopAll();
-    expect(alive(ticketPid)).toBe(false);
-    expect(alive(redisPid)).toBe(false);
+    expect(processAlive(ticketPid)).toBe(false);
+    expect(processAlive(redisPid)).toBe(false);
     expect(await redisAnswers(url)).toBe(false);
   }, 40_000);
 });

@@ -5,3 +5,5 @@ export * from './wait';
 export * from './graphql';
 export * from './tables';
 export * from './domain';
+export * from './context-harness';
+export * from './processes';

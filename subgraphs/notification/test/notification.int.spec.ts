@@ -1,7 +1,6 @@
-import Redis from 'ioredis';
-import { DomainEvent, envelope, EventEnvelope, eventStream, newId, openStore, RunningService, StoreKind, UnitOfWork } from '@supergraph/kernel';
+import { DomainEvent, envelope, EventEnvelope, newId, openStore, StoreKind, UnitOfWork } from '@supergraph/kernel';
 import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked, TicketDeleted, TicketRegistered } from '@supergraph/contracts';
-import { errorCode, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { contextHarness, errorCode, freshStore, gql, gqlData, waitFor } from '@supergraph/testing';
 import { notificationSubscriptions } from '../src/application/policies/notification-policy';
 import { ticketingPolicies } from '../src/application/policies/ticketing';
 import { Notification } from '../src/domain/notification';
@@ -43,34 +42,14 @@ const wrap = (event: DomainEvent<object>, producer: Producer) => envelope(event 
 const LIST = 'query($r: ID!, $after: ID, $first: Int) { notifications(recipientId: $r, after: $after, first: $first) { id recipientId kind message correlationId createdAt } }';
 
 describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis)', (kind) => {
-  const ns = redisNamespace();
-  let store: FreshStore;
-  let service: RunningService;
-  let redis: Redis;
-  const start = async () => {
-    service = await main({ ...process.env, NOTIFICATION_DB_URL: store.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' }, { port: 0, handleSignals: false });
-  };
-
-  beforeAll(async () => {
-    store = await freshStore(kind, 'notification');
-    redis = new Redis(REDIS_URL);
-    await start();
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    redis?.disconnect();
-    await ns.clear();
-    await store?.drop();
-  });
+  const subgraph = contextHarness({ context: 'notification', kind, main });
+  beforeAll(() => subgraph.start());
+  afterAll(() => subgraph.dispose());
 
   /** XADDs an envelope exactly as the kernel's outbox relay does (fields `type`, `envelope`). */
-  const deliver = async (env: EventEnvelope, producer: Producer) => {
-    await redis.xadd(eventStream(ns.namespace, producer), '*', 'type', env.type, 'envelope', JSON.stringify(env));
-    return env;
-  };
+  const deliver = (env: EventEnvelope, producer: Producer) => subgraph.publish(producer, env);
   const publish = (event: DomainEvent<object>, producer: Producer) => deliver(wrap(event, producer), producer);
-  const list = async (recipientId: string, args: { after?: string; first?: number } = {}) => (await gqlData(service.url, LIST, { r: recipientId, ...args })).notifications as any[];
+  const list = async (recipientId: string, args: { after?: string; first?: number } = {}) => (await gqlData(subgraph.url, LIST, { r: recipientId, ...args })).notifications as any[];
   const waitForCount = (recipientId: string, n: number) =>
     waitFor(`${n} notifications for ${recipientId}`, async () => {
       const found = await list(recipientId, { first: 200 });
@@ -143,7 +122,7 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
     expect(await list(org, { after: all[1].id })).toEqual(all.slice(2));
     expect(await list(org, { after: all[2].id })).toEqual([]);
     for (const first of [0, 201]) {
-      const result = await gql(service.url, LIST, { r: org, first });
+      const result = await gql(subgraph.url, LIST, { r: org, first });
       expect(errorCode(result)).toBe('BAD_USER_INPUT');
       expect(result.errors![0].message).toMatch(/^first: /);
       expect(result.errors![0].extensions?.field).toBe('first');
@@ -156,12 +135,12 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
     const before = newId();
     await publish(events.ticketBooked(before, customer, org), 'booking');
     await waitForCount(customer, 1);
-    await service.stop();
+    await subgraph.stop();
 
     const missed = [newId(), newId(), newId()];
     for (const bookingId of missed) await publish(events.ticketBooked(bookingId, customer, org), 'booking');
     await publish(events.ticketRegistered(newId(), org), 'ticket');
-    await start();
+    await subgraph.start();
 
     const forCustomer = await waitForCount(customer, 4);
     const forOrganizer = await waitForCount(org, 5);

@@ -1,8 +1,7 @@
 import { createServer, Socket } from 'node:net';
-import Redis from 'ioredis';
 import type { TicketDeleted, TicketRegistered } from '@supergraph/contracts';
-import { ContextRuntime, createLogger, DomainError, envelope, EventEnvelope, newId, openContext, RunningService } from '@supergraph/kernel';
-import { errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, redisNamespace, RedisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { ContextRuntime, createLogger, DomainError, EventEnvelope, newId, openContext, StoreKind } from '@supergraph/kernel';
+import { ContextHarness, contextHarness, errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, waitFor } from '@supergraph/testing';
 import { main as startPaymentSubgraph } from '../../payment/src/main';
 import { BookTicketHandler, PaymentPort, PaymentRequest } from '../src/application/commands/book-ticket/book-ticket.handler';
 import { TicketInventory } from '../src/domain/ticket-inventory';
@@ -18,19 +17,12 @@ const BOOKING_FIELDS = 'id customerId quantity amount status bookedAt canceledAt
  */
 class Harness {
   constructor(
-    readonly ns: RedisNamespace,
-    readonly redis: Redis,
-    readonly booking: () => RunningService,
-    readonly payment: () => RunningService,
+    readonly booking: ContextHarness,
+    readonly payment: ContextHarness,
   ) {}
 
   async publishTicketEvent(type: 'TicketRegistered' | 'TicketDeleted', payload: TicketRegistered | TicketDeleted, version: number): Promise<void> {
-    const event = envelope(
-      { type, aggregateType: 'Ticket', aggregateId: payload.ticketId, aggregateVersion: version, payload: payload as unknown as Record<string, unknown> },
-      'ticket',
-      { correlationId: newId(), causationId: null },
-    );
-    await this.redis.xadd(`${this.ns.namespace}ticket.events`, '*', 'type', event.type, 'envelope', JSON.stringify(event));
+    await this.booking.publishEvent('ticket', { type, aggregateType: 'Ticket', aggregateId: payload.ticketId, aggregateVersion: version, payload });
   }
 
   /** Registers a ticket (publishes TicketRegistered) and waits until booking can sell its seats. */
@@ -58,39 +50,38 @@ class Harness {
 
   /** Booking's view of a ticket, as the router resolves it. */
   async ticket(ticketId: string): Promise<{ id: string; seatsLeft: number; bookings: { id: string; status: string }[] }> {
-    const data = await gqlData(this.booking().url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { id seatsLeft bookings { id status } } } }', {
+    const data = await gqlData(this.booking.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { id seatsLeft bookings { id status } } } }', {
       r: [{ __typename: 'Ticket', id: ticketId }],
     });
     return data._entities[0];
   }
 
   book(input: Record<string, unknown>): Promise<GraphQLResult> {
-    return gql(this.booking().url, `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`, { input });
+    return gql(this.booking.url, `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`, { input });
   }
 
   async bookOk(input: Record<string, unknown>): Promise<any> {
-    return (await gqlData(this.booking().url, `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`, { input })).bookTicket;
+    return (await gqlData(this.booking.url, `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`, { input })).bookTicket;
   }
 
   cancel(id: string): Promise<GraphQLResult> {
-    return gql(this.booking().url, `mutation($id: ID!) { cancelBooking(id: $id) { ${BOOKING_FIELDS} } }`, { id });
+    return gql(this.booking.url, `mutation($id: ID!) { cancelBooking(id: $id) { ${BOOKING_FIELDS} } }`, { id });
   }
 
   async bookingsOf(filter: { customerId?: string; ticketId?: string }): Promise<any[]> {
-    return (await gqlData(this.booking().url, `query($c: ID, $t: ID) { bookings(customerId: $c, ticketId: $t) { ${BOOKING_FIELDS} } }`, { c: filter.customerId, t: filter.ticketId })).bookings;
+    return (await gqlData(this.booking.url, `query($c: ID, $t: ID) { bookings(customerId: $c, ticketId: $t) { ${BOOKING_FIELDS} } }`, { c: filter.customerId, t: filter.ticketId })).bookings;
   }
 
   /** The payment of a booking, as payment resolves `Booking.payment` for the router. */
   async paymentOf(bookingId: string): Promise<{ id: string; status: string; amount: number } | null> {
-    const data = await gqlData(this.payment().url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { payment { id status amount } } } }', {
+    const data = await gqlData(this.payment.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { payment { id status amount } } } }', {
       r: [{ __typename: 'Booking', id: bookingId }],
     });
     return data._entities[0].payment;
   }
 
-  async envelopes(context: 'booking' | 'payment', type: string): Promise<EventEnvelope<any>[]> {
-    const entries = await this.redis.xrange(`${this.ns.namespace}${context}.events`, '-', '+');
-    return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('envelope') + 1]) as EventEnvelope<any>).filter((e) => e.type === type);
+  envelopes(context: 'booking' | 'payment', type: string): Promise<EventEnvelope<any>[]> {
+    return this.booking.envelopes(context, type);
   }
 
   /**
@@ -99,7 +90,7 @@ class Harness {
    */
   async paymentEventsSettled(): Promise<void> {
     const bookingId = newId();
-    await gqlData(this.payment().url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id } }', { input: { bookingId, customerId: 'marker', amount: 1 } });
+    await gqlData(this.payment.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id } }', { input: { bookingId, customerId: 'marker', amount: 1 } });
     await waitFor('the marker PaymentApproved', async () => (await this.envelopes('payment', 'PaymentApproved')).some((e) => e.payload.bookingId === bookingId));
   }
 }
@@ -123,38 +114,27 @@ async function blackHole(port: number): Promise<{ connections: () => number; clo
   };
 }
 
-describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (PostgreSQL)', () => {
-  const ns = redisNamespace();
-  let bookingStore: FreshStore;
-  let paymentStore: FreshStore;
-  let booking: RunningService;
-  let payment: RunningService;
-  let redis: Redis;
-  let h: Harness;
-
-  const startPayment = (port = 0) =>
-    startPaymentSubgraph({ ...process.env, PAYMENT_DB_URL: paymentStore.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' }, { port, handleSignals: false });
-  const startBooking = () =>
-    startBookingSubgraph(
-      { ...process.env, BOOKING_DB_URL: bookingStore.url, PAYMENT_URL: payment.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' },
-      { port: 0, handleSignals: false },
-    );
-
+/**
+ * Booking on a store of `kind` calling the real payment subgraph on one of `paymentKind`, both in
+ * one events namespace: started before the tests of the calling `describe`, disposed after them.
+ */
+function bookingWithPayment(kind: StoreKind, paymentKind: StoreKind): Harness {
+  const payment = contextHarness({ context: 'payment', kind: paymentKind, main: startPaymentSubgraph, label: 'booking_payment' });
+  const booking = contextHarness({ context: 'booking', kind, main: startBookingSubgraph, namespace: payment.ns, env: () => ({ PAYMENT_URL: payment.url }) });
   beforeAll(async () => {
-    [bookingStore, paymentStore] = await Promise.all([freshStore('mysql', 'booking'), freshStore('postgresql', 'booking_payment')]);
-    payment = await startPayment();
-    booking = await startBooking();
-    redis = new Redis(REDIS_URL);
-    h = new Harness(ns, redis, () => booking, () => payment);
+    await payment.start();
+    await booking.start();
   });
-
   afterAll(async () => {
-    await booking?.stop();
-    await payment?.stop();
-    redis?.disconnect();
-    await ns.clear();
-    await Promise.all([bookingStore?.drop(), paymentStore?.drop()]);
+    await booking.dispose();
+    await payment.dispose();
   });
+  return new Harness(booking, payment);
+}
+
+describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (PostgreSQL)', () => {
+  const h = bookingWithPayment('mysql', 'postgresql');
+  const { booking, payment } = h;
 
   it('makes a ticket bookable once its TicketRegistered arrives (before: seatsLeft 0, NOT_FOUND)', async () => {
     const ticketId = newId();
@@ -344,8 +324,8 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     // A freshly started booking: its breaker's rolling window (10 s) holds none of the successful
     // calls above, so a few failures open it.
     await booking.stop();
-    booking = await startBooking();
-    const port = payment.port;
+    await booking.start();
+    const port = payment.service.port;
     await payment.stop();
 
     const attempt = async () => {
@@ -383,7 +363,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect(await h.bookingsOf({ customerId: 'cust-outage' })).toEqual([]);
     expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(5);
 
-    payment = await startPayment(port);
+    await payment.start(port);
     const recovered = await waitFor(
       'booking to work again',
       async () => (await h.book({ ticketId: ticket.ticketId, customerId: 'cust-outage' })).data?.bookTicket,
@@ -396,32 +376,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
 });
 
 describe('booking and payment on SQLite (the default STORES=sqlite profile)', () => {
-  const ns = redisNamespace();
-  let bookingStore: FreshStore;
-  let paymentStore: FreshStore;
-  let booking: RunningService;
-  let payment: RunningService;
-  let redis: Redis;
-  let h: Harness;
-
-  beforeAll(async () => {
-    [bookingStore, paymentStore] = await Promise.all([freshStore('sqlite', 'booking'), freshStore('sqlite', 'payment')]);
-    payment = await startPaymentSubgraph({ ...process.env, PAYMENT_DB_URL: paymentStore.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' }, { port: 0, handleSignals: false });
-    booking = await startBookingSubgraph(
-      { ...process.env, BOOKING_DB_URL: bookingStore.url, PAYMENT_URL: payment.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' },
-      { port: 0, handleSignals: false },
-    );
-    redis = new Redis(REDIS_URL);
-    h = new Harness(ns, redis, () => booking, () => payment);
-  });
-
-  afterAll(async () => {
-    await booking?.stop();
-    await payment?.stop();
-    redis?.disconnect();
-    await ns.clear();
-    await Promise.all([bookingStore?.drop(), paymentStore?.drop()]);
-  });
+  const h = bookingWithPayment('sqlite', 'sqlite');
 
   it('books, declines, sells out, cancels (payment canceled by its policy) and runs the deletion saga', async () => {
     const ticket = await h.registerTicket({ price: 6_000_000, seats: 3 });

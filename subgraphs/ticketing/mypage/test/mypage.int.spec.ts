@@ -1,7 +1,6 @@
-import Redis from 'ioredis';
-import { DomainEvent, envelope, EventEnvelope, eventStream, newId, RunningService } from '@supergraph/kernel';
+import { DomainEvent, EventEnvelope, newId } from '@supergraph/kernel';
 import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
-import { errorCode, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
 import { main } from '../src/main';
 
 type Producer = 'booking' | 'payment';
@@ -23,35 +22,14 @@ function lifeOf(bookingId: string, customerId: string, organizerId: string) {
 const PAGE = 'bookingId ticketId ticketTitle customerId organizerId quantity amount bookingStatus paymentStatus updatedAt booking { id }';
 
 describe('mypage subgraph (SQLite + Redis)', () => {
-  const ns = redisNamespace();
-  let store: FreshStore;
-  let service: RunningService;
-  let redis: Redis;
-  const start = async () => {
-    service = await main({ ...process.env, MYPAGE_DB_URL: store.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' }, { port: 0, handleSignals: false });
-  };
+  const subgraph = contextHarness({ context: 'mypage', kind: 'sqlite', main });
+  beforeAll(() => subgraph.start());
+  afterAll(() => subgraph.dispose());
 
-  beforeAll(async () => {
-    store = await freshStore('sqlite', 'mypage');
-    redis = new Redis(REDIS_URL);
-    await start();
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    redis?.disconnect();
-    await ns.clear();
-    await store?.drop();
-  });
-
-  /** XADDs the event's envelope exactly as the kernel's outbox relay does (fields `type`, `envelope`). */
-  const publish = async (producer: Producer, event: DomainEvent<object>): Promise<EventEnvelope> => {
-    const env = envelope(event as DomainEvent, producer, { correlationId: newId(), causationId: null });
-    await redis.xadd(eventStream(ns.namespace, producer), '*', 'type', env.type, 'envelope', JSON.stringify(env));
-    return env;
-  };
-  const myPage = async (customerId: string) => (await gqlData(service.url, `query($id: ID!) { myPage(customerId: $id) { ${PAGE} } }`, { id: customerId })).myPage as any[];
-  const organizerPage = async (organizerId: string) => (await gqlData(service.url, `query($id: ID!) { organizerPage(organizerId: $id) { ${PAGE} } }`, { id: organizerId })).organizerPage as any[];
+  /** Wraps the event in a new flow's envelope and XADDs it exactly as the kernel's outbox relay does (fields `type`, `envelope`). */
+  const publish = (producer: Producer, event: DomainEvent<object>): Promise<EventEnvelope> => subgraph.publishEvent(producer, event);
+  const myPage = async (customerId: string) => (await gqlData(subgraph.url, `query($id: ID!) { myPage(customerId: $id) { ${PAGE} } }`, { id: customerId })).myPage as any[];
+  const organizerPage = async (organizerId: string) => (await gqlData(subgraph.url, `query($id: ID!) { organizerPage(organizerId: $id) { ${PAGE} } }`, { id: organizerId })).organizerPage as any[];
   /** Waits until `customerId`'s page shows `bookingId` with `expected` fields; returns the page. */
   const waitForRow = (customerId: string, bookingId: string, expected: Record<string, unknown>) =>
     waitFor(`${bookingId} showing ${JSON.stringify(expected)}`, async () => {
@@ -107,15 +85,15 @@ describe('mypage subgraph (SQLite + Redis)', () => {
   it('catches up with what was published while it was stopped, duplicates included', async () => {
     const customer = `cust-${newId()}`;
     const org = `org-${newId()}`;
-    await service.stop();
+    await subgraph.stop();
     const first = lifeOf(newId(), customer, org);
     const second = lifeOf(newId(), customer, org);
     for (const [producer, event] of [['payment', first.approved], ['booking', first.booked], ['payment', second.approved], ['booking', second.booked], ['booking', second.canceled], ['payment', second.refunded]] as const) {
       await publish(producer, event);
     }
     const duplicate = await publish('booking', first.booked);
-    await redis.xadd(eventStream(ns.namespace, 'booking'), '*', 'type', duplicate.type, 'envelope', JSON.stringify(duplicate));
-    await start();
+    await subgraph.publish('booking', duplicate);
+    await subgraph.start();
 
     await waitForRow(customer, second.booked.aggregateId, { bookingStatus: 'CANCELED', paymentStatus: 'CANCELED' });
     const page = await waitForRow(customer, first.booked.aggregateId, { bookingStatus: 'BOOKED', paymentStatus: 'APPROVED' });
@@ -126,10 +104,10 @@ describe('mypage subgraph (SQLite + Redis)', () => {
   });
 
   it('rejects an empty customer or organizer id with BAD_USER_INPUT naming it', async () => {
-    const mine = await gql(service.url, '{ myPage(customerId: " ") { bookingId } }');
+    const mine = await gql(subgraph.url, '{ myPage(customerId: " ") { bookingId } }');
     expect(errorCode(mine)).toBe('BAD_USER_INPUT');
     expect(mine.errors![0].extensions?.field).toBe('customerId');
-    const theirs = await gql(service.url, '{ organizerPage(organizerId: "") { bookingId } }');
+    const theirs = await gql(subgraph.url, '{ organizerPage(organizerId: "") { bookingId } }');
     expect(errorCode(theirs)).toBe('BAD_USER_INPUT');
     expect(theirs.errors![0].extensions?.field).toBe('organizerId');
   });

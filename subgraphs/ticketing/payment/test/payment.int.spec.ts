@@ -1,58 +1,25 @@
-import Redis from 'ioredis';
 import type { BookingCanceled } from '@supergraph/contracts';
-import { envelope, EventEnvelope, newId, RunningService } from '@supergraph/kernel';
-import { errorCode, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { EventEnvelope, newId } from '@supergraph/kernel';
+import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
 import { main } from '../src/main';
 
 /** The payment subgraph on its polyglot store (PostgreSQL) and real Redis. */
 describe('payment subgraph (PostgreSQL + Redis)', () => {
-  const ns = redisNamespace();
-  const paymentStream = `${ns.namespace}payment.events`;
-  const bookingStream = `${ns.namespace}booking.events`;
-  let store: FreshStore;
-  let service: RunningService;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    store = await freshStore('postgresql', 'payment');
-    service = await main(
-      { ...process.env, PAYMENT_DB_URL: store.url, PAYMENT_LIMIT_KRW: '5000000', EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' },
-      { port: 0, handleSignals: false },
-    );
-    redis = new Redis(REDIS_URL);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    redis?.disconnect();
-    await ns.clear();
-    await store?.drop();
-  });
+  const subgraph = contextHarness({ context: 'payment', kind: 'postgresql', main, env: { PAYMENT_LIMIT_KRW: '5000000' } });
+  beforeAll(() => subgraph.start());
+  afterAll(() => subgraph.dispose());
 
   const approve = (input: { bookingId: string; customerId: string; amount: number }) =>
-    gql(service.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id bookingId amount status approvedAt canceledAt } }', { input });
+    gql(subgraph.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id bookingId amount status approvedAt canceledAt } }', { input });
 
   const paymentOfBooking = async (bookingId: string) =>
-    (await gqlData(service.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { id payment { id status amount canceledAt } } } }', {
+    (await gqlData(subgraph.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { id payment { id status amount canceledAt } } } }', {
       r: [{ __typename: 'Booking', id: bookingId }],
     }))._entities[0].payment;
 
-  /** The envelopes on `stream` (as the kernel relay wrote them), optionally of one type. */
-  const envelopes = async (stream: string, type?: string): Promise<EventEnvelope<any>[]> => {
-    const entries = await redis.xrange(stream, '-', '+');
-    return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('envelope') + 1]) as EventEnvelope<any>).filter((e) => !type || e.type === type);
-  };
-
   /** Puts an event on the booking stream exactly as the booking context's relay would (XADD type, envelope). */
-  const publishBookingCanceled = async (payload: BookingCanceled): Promise<EventEnvelope> => {
-    const event = envelope(
-      { type: 'BookingCanceled', aggregateType: 'Booking', aggregateId: payload.bookingId, aggregateVersion: 2, payload: payload as unknown as Record<string, unknown> },
-      'booking',
-      { correlationId: newId(), causationId: null },
-    );
-    await redis.xadd(bookingStream, '*', 'type', event.type, 'envelope', JSON.stringify(event));
-    return event;
-  };
+  const publishBookingCanceled = (payload: BookingCanceled): Promise<EventEnvelope> =>
+    subgraph.publishEvent('booking', { type: 'BookingCanceled', aggregateType: 'Booking', aggregateId: payload.bookingId, aggregateVersion: 2, payload });
 
   const canceled = (bookingId: string, customerId: string, amount: number): BookingCanceled => ({
     bookingId,
@@ -72,7 +39,7 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     const payment = result.data!.approvePayment;
     expect(payment).toMatchObject({ bookingId, amount: 50_000, status: 'APPROVED', canceledAt: null });
     const [event] = await waitFor('PaymentApproved on the stream', async () => {
-      const found = (await envelopes(paymentStream, 'PaymentApproved')).filter((e) => e.payload.bookingId === bookingId);
+      const found = (await subgraph.envelopes('payment', 'PaymentApproved')).filter((e) => e.payload.bookingId === bookingId);
       return found.length > 0 ? found : undefined;
     });
     expect(event).toMatchObject({ aggregateType: 'Payment', aggregateId: payment.id, aggregateVersion: 1, producer: 'payment', causationId: null });
@@ -85,8 +52,8 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     const again = await Promise.all([1, 2, 3, 4].map(() => approve({ bookingId, customerId: 'cust-1', amount: 30_000 })));
     expect(again.map((r) => r.data?.approvePayment.id)).toEqual([first.id, first.id, first.id, first.id]);
     expect(errorCode(await approve({ bookingId, customerId: 'cust-1', amount: 31_000 }))).toBe('CONFLICT');
-    await waitFor('PaymentApproved published', async () => (await envelopes(paymentStream, 'PaymentApproved')).some((e) => e.payload.bookingId === bookingId));
-    expect((await envelopes(paymentStream, 'PaymentApproved')).filter((e) => e.payload.bookingId === bookingId)).toHaveLength(1);
+    await waitFor('PaymentApproved published', async () => (await subgraph.envelopes('payment', 'PaymentApproved')).some((e) => e.payload.bookingId === bookingId));
+    expect((await subgraph.envelopes('payment', 'PaymentApproved')).filter((e) => e.payload.bookingId === bookingId)).toHaveLength(1);
   });
 
   it('lets exactly one of racing first approvals of a booking insert; all get that payment', async () => {
@@ -104,14 +71,14 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     expect(result.data).toBeNull();
     expect(await paymentOfBooking(bookingId)).toBeNull();
     expect(errorCode(await approve({ bookingId: newId(), customerId: 'cust-1', amount: 0 }))).toBe('BAD_USER_INPUT');
-    expect((await envelopes(paymentStream)).filter((e) => e.payload.bookingId === bookingId)).toEqual([]);
+    expect((await subgraph.envelopes('payment')).filter((e) => e.payload.bookingId === bookingId)).toEqual([]);
   });
 
   it('cancels the payment on BookingCanceled from booking.events (once, even if delivered twice) and publishes PaymentCanceled', async () => {
     const bookingId = newId();
     const payment = (await approve({ bookingId, customerId: 'cust-2', amount: 40_000 })).data!.approvePayment;
     const cause = await publishBookingCanceled(canceled(bookingId, 'cust-2', 40_000));
-    await redis.xadd(bookingStream, '*', 'type', cause.type, 'envelope', JSON.stringify(cause));
+    await subgraph.publish('booking', cause);
     const paid = await waitFor('payment CANCELED', async () => {
       const found = await paymentOfBooking(bookingId);
       return found?.status === 'CANCELED' ? found : undefined;
@@ -119,7 +86,7 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     expect(paid).toMatchObject({ id: payment.id, amount: 40_000 });
     expect(paid.canceledAt).toEqual(expect.any(String));
     const [event] = await waitFor('PaymentCanceled on the stream', async () => {
-      const found = (await envelopes(paymentStream, 'PaymentCanceled')).filter((e) => e.payload.bookingId === bookingId);
+      const found = (await subgraph.envelopes('payment', 'PaymentCanceled')).filter((e) => e.payload.bookingId === bookingId);
       return found.length > 0 ? found : undefined;
     });
     expect(event).toMatchObject({ aggregateId: payment.id, aggregateVersion: 2, correlationId: cause.correlationId, causationId: cause.id });
@@ -130,7 +97,7 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     await approve({ bookingId: marker, customerId: 'cust-2', amount: 1_000 });
     await publishBookingCanceled(canceled(marker, 'cust-2', 1_000));
     await waitFor('the marker payment canceled', async () => (await paymentOfBooking(marker))?.status === 'CANCELED');
-    expect((await envelopes(paymentStream, 'PaymentCanceled')).filter((e) => e.payload.bookingId === bookingId)).toHaveLength(1);
+    expect((await subgraph.envelopes('payment', 'PaymentCanceled')).filter((e) => e.payload.bookingId === bookingId)).toHaveLength(1);
   });
 
   it('ignores BookingCanceled of a booking that has no payment and goes on with the stream', async () => {
@@ -139,23 +106,23 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     await approve({ bookingId, customerId: 'cust-3', amount: 1_000 });
     await publishBookingCanceled(canceled(bookingId, 'cust-3', 1_000));
     await waitFor('the later payment canceled', async () => (await paymentOfBooking(bookingId))?.status === 'CANCELED');
-    expect(await redis.xlen(`${bookingStream}.dlq`)).toBe(0);
+    expect(await subgraph.redis.xlen(`${subgraph.stream('booking')}.dlq`)).toBe(0);
   });
 
   it('cancels by the internal cancelPayment mutation idempotently; null for a booking without payment', async () => {
     const bookingId = newId();
     const payment = (await approve({ bookingId, customerId: 'cust-4', amount: 2_000 })).data!.approvePayment;
     const cancel = 'mutation($b: ID!) { cancelPayment(bookingId: $b) { id status canceledAt } }';
-    const first = (await gqlData(service.url, cancel, { b: bookingId })).cancelPayment;
+    const first = (await gqlData(subgraph.url, cancel, { b: bookingId })).cancelPayment;
     expect(first).toMatchObject({ id: payment.id, status: 'CANCELED' });
-    expect((await gqlData(service.url, cancel, { b: bookingId })).cancelPayment).toEqual(first);
-    expect((await gqlData(service.url, cancel, { b: newId() })).cancelPayment).toBeNull();
+    expect((await gqlData(subgraph.url, cancel, { b: bookingId })).cancelPayment).toEqual(first);
+    expect((await gqlData(subgraph.url, cancel, { b: newId() })).cancelPayment).toBeNull();
   });
 
   it('resolves Payment and Booking { payment } references for the router in one batch', async () => {
     const bookingId = newId();
     const payment = (await approve({ bookingId, customerId: 'cust-5', amount: 7_000 })).data!.approvePayment;
-    const data = await gqlData(service.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Payment { id amount status } ... on Booking { id payment { id bookingId } } } }', {
+    const data = await gqlData(subgraph.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Payment { id amount status } ... on Booking { id payment { id bookingId } } } }', {
       r: [
         { __typename: 'Payment', id: payment.id },
         { __typename: 'Payment', id: 'missing' },
@@ -169,6 +136,6 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
       { id: bookingId, payment: { id: payment.id, bookingId } },
       { id: 'no-payment', payment: null },
     ]);
-    expect((await gqlData(service.url, 'query($id: ID!) { payment(id: $id) { id bookingId } }', { id: payment.id })).payment).toEqual({ id: payment.id, bookingId });
+    expect((await gqlData(subgraph.url, 'query($id: ID!) { payment(id: $id) { id bookingId } }', { id: payment.id })).payment).toEqual({ id: payment.id, bookingId });
   });
 });

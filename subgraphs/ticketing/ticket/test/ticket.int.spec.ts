@@ -1,37 +1,21 @@
-import Redis from 'ioredis';
-import { RunningService } from '@supergraph/kernel';
-import { errorCode, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
 import { main } from '../src/main';
 
 /** The ticket subgraph on its polyglot store (PostgreSQL) and real Redis. */
 describe('ticket subgraph (PostgreSQL + Redis)', () => {
-  const ns = redisNamespace();
-  let store: FreshStore;
-  let service: RunningService;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    store = await freshStore('postgresql', 'ticket');
-    service = await main({ ...process.env, TICKET_DB_URL: store.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' }, { port: 0, handleSignals: false });
-    redis = new Redis(REDIS_URL);
-  });
-
-  afterAll(async () => {
-    await service?.stop();
-    redis?.disconnect();
-    await ns.clear();
-    await store?.drop();
-  });
+  const subgraph = contextHarness({ context: 'ticket', kind: 'postgresql', main });
+  beforeAll(() => subgraph.start());
+  afterAll(() => subgraph.dispose());
 
   const register = (input: Record<string, unknown>) =>
-    gql(service.url, 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id title status price seats organizerId createdAt } }', { input });
+    gql(subgraph.url, 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id title status price seats organizerId createdAt } }', { input });
 
   it('registers a ticket and publishes TicketRegistered on ticket.events after commit', async () => {
     const result = await register({ title: 'Swan Lake', venue: 'Seoul Arts Center', price: 50000, seats: 10, organizerId: 'org-1' });
     const ticket = result.data!.registerTicket;
     expect(ticket).toMatchObject({ title: 'Swan Lake', status: 'ON_SALE', price: 50000, seats: 10, organizerId: 'org-1' });
     const entries = await waitFor('TicketRegistered on the stream', async () => {
-      const found = await redis.xrange(`${ns.namespace}ticket.events`, '-', '+');
+      const found = await subgraph.redis.xrange(subgraph.stream('ticket'), '-', '+');
       return found.length > 0 ? found : undefined;
     });
     const envelope = JSON.parse(entries[0][1][3]);
@@ -40,12 +24,12 @@ describe('ticket subgraph (PostgreSQL + Redis)', () => {
   });
 
   it('rejects invalid input with BAD_USER_INPUT naming the field and writes nothing', async () => {
-    const before = await gqlData(service.url, '{ tickets { totalCount } }');
+    const before = await gqlData(subgraph.url, '{ tickets { totalCount } }');
     const result = await register({ title: 'X', venue: 'Y', price: 0, seats: 10, organizerId: 'org-1' });
     expect(errorCode(result)).toBe('BAD_USER_INPUT');
     expect(result.errors![0].message).toContain('input.price');
     expect(result.errors![0].extensions).not.toHaveProperty('stacktrace');
-    const after = await gqlData(service.url, '{ tickets { totalCount } }');
+    const after = await gqlData(subgraph.url, '{ tickets { totalCount } }');
     expect(after.tickets.totalCount).toBe(before.tickets.totalCount);
   });
 
@@ -55,30 +39,30 @@ describe('ticket subgraph (PostgreSQL + Redis)', () => {
       ids.push((await register({ title, venue: 'Blue Hall', price: 1000, seats: 5, organizerId: 'org-search' })).data!.registerTicket.id);
     }
     const query = 'query($after: String) { tickets(search: "jazz NIGHT", organizerId: "org-search", first: 2, after: $after) { totalCount edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }';
-    const page1 = (await gqlData(service.url, query)).tickets;
+    const page1 = (await gqlData(subgraph.url, query)).tickets;
     expect(page1.totalCount).toBe(3);
     expect(page1.edges.map((e: any) => e.node.id)).toEqual([ids[2], ids[1]]);
     expect(page1.pageInfo.hasNextPage).toBe(true);
-    const page2 = (await gqlData(service.url, query, { after: page1.pageInfo.endCursor })).tickets;
+    const page2 = (await gqlData(subgraph.url, query, { after: page1.pageInfo.endCursor })).tickets;
     expect(page2.edges.map((e: any) => e.node.id)).toEqual([ids[0]]);
     expect(page2.pageInfo.hasNextPage).toBe(false);
 
-    await gqlData(service.url, 'mutation($id: ID!) { deleteTicket(id: $id) { status } }', { id: ids[1] });
-    const onSale = (await gqlData(service.url, '{ tickets(organizerId: "org-search", onSaleOnly: true) { edges { node { id } } } }')).tickets;
+    await gqlData(subgraph.url, 'mutation($id: ID!) { deleteTicket(id: $id) { status } }', { id: ids[1] });
+    const onSale = (await gqlData(subgraph.url, '{ tickets(organizerId: "org-search", onSaleOnly: true) { edges { node { id } } } }')).tickets;
     expect(onSale.edges.map((e: any) => e.node.id)).toEqual([ids[2], ids[0]]);
   });
 
   it('deletes once: NOT_FOUND for an unknown ticket, CONFLICT the second time', async () => {
     const id = (await register({ title: 'Once', venue: 'Hall', price: 1000, seats: 1, organizerId: 'org-1' })).data!.registerTicket.id;
     const del = 'mutation($id: ID!) { deleteTicket(id: $id) { id status deletedAt } }';
-    expect((await gqlData(service.url, del, { id })).deleteTicket).toMatchObject({ id, status: 'DELETED' });
-    expect(errorCode(await gql(service.url, del, { id }))).toBe('CONFLICT');
-    expect(errorCode(await gql(service.url, del, { id: 'nope' }))).toBe('NOT_FOUND');
+    expect((await gqlData(subgraph.url, del, { id })).deleteTicket).toMatchObject({ id, status: 'DELETED' });
+    expect(errorCode(await gql(subgraph.url, del, { id }))).toBe('CONFLICT');
+    expect(errorCode(await gql(subgraph.url, del, { id: 'nope' }))).toBe('NOT_FOUND');
   });
 
   it('resolves entity references for the router in one batch', async () => {
     const id = (await register({ title: 'Ref', venue: 'Hall', price: 1000, seats: 1, organizerId: 'org-1' })).data!.registerTicket.id;
-    const data = await gqlData(service.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { id title } } }', {
+    const data = await gqlData(subgraph.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { id title } } }', {
       r: [{ __typename: 'Ticket', id }, { __typename: 'Ticket', id: 'missing' }],
     });
     expect(data._entities).toEqual([{ id, title: 'Ref' }, null]);
