@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileSink, StackHandle, startStack } from '@supergraph/stack';
-import { errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, redisNamespace, tableNames, waitFor } from '@supergraph/testing';
+import Redis from 'ioredis';
+import { eventStream } from '@supergraph/kernel';
+import { errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, readEnvelopes, redisNamespace, REDIS_URL, tableNames, waitFor } from '@supergraph/testing';
 
 jest.setTimeout(120_000);
 
@@ -205,6 +207,31 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
     await waitFor('the organizer’s deletion notice', async () => (await notifications(organizer)).some((n) => n.kind === 'TicketDeleted' && n.correlationId === ticketId));
     await waitFor('hank’s cancellation notice', async () => (await notifications('hank')).some((n) => n.kind === 'BookingCanceled'));
     expect(errorCode(await book(ticketId, 'ivan', 1))).toBe('CONFLICT');
+  });
+
+  it('carries the client’s correlation id from the router into every event of the flow, each caused by the one before', async () => {
+    const ticketId = await registerTicket('Traced', 10_000, 5);
+    const bookingId = booked(await book(ticketId, 'judy', 1)).id;
+    const correlationId = 'e2e-correlation-1';
+    const deleted = await gql(url, 'mutation($id: ID!) { deleteTicket(id: $id) { status } }', { id: ticketId }, { 'x-correlation-id': correlationId });
+    expect(deleted.data?.deleteTicket.status).toBe('DELETED');
+
+    const redis = new Redis(REDIS_URL);
+    try {
+      const stream = (context: string) => eventStream(ns.namespace, context);
+      const ticketDeleted = (await readEnvelopes(redis, stream('ticket'), 'TicketDeleted')).find((e) => e.aggregateId === ticketId)!;
+      expect(ticketDeleted).toMatchObject({ correlationId, causationId: null, producer: 'ticket' });
+      const bookingCanceled = await waitFor('BookingCanceled caused by TicketDeleted', async () =>
+        (await readEnvelopes(redis, stream('booking'), 'BookingCanceled')).find((e) => e.aggregateId === bookingId),
+      );
+      expect(bookingCanceled).toMatchObject({ correlationId, causationId: ticketDeleted.id, producer: 'booking' });
+      const paymentCanceled = await waitFor('PaymentCanceled caused by BookingCanceled', async () =>
+        (await readEnvelopes(redis, stream('payment'), 'PaymentCanceled')).find((e) => e.payload.bookingId === bookingId),
+      );
+      expect(paymentCanceled).toMatchObject({ correlationId, causationId: bookingCanceled.id, producer: 'payment' });
+    } finally {
+      redis.disconnect();
+    }
   });
 
   it('left the contexts’ tables in PostgreSQL, MariaDB and SQLite', async () => {

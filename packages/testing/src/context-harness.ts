@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { DomainEvent, envelope, EventEnvelope, EventMeta, eventStream, newId, RunningService, StoreKind } from '@supergraph/kernel';
-import { redisNamespace, RedisNamespace, REDIS_URL } from './redis';
+import { readEnvelopes, redisNamespace, RedisNamespace, REDIS_URL } from './redis';
 import { freshStore, FreshStore } from './stores';
 
 /** A context's entry point as its `src/main.ts` exports it (CONVENTIONS.md). */
@@ -109,10 +109,7 @@ export function contextHarness(options: ContextHarnessOptions): ContextHarness {
       return event;
     },
     publishEvent: (producer, event, meta = { correlationId: newId(), causationId: null }) => harness.publish(producer, envelope(event as DomainEvent, producer, meta)),
-    envelopes: async (producer, type) => {
-      const entries = await harness.redis.xrange(harness.stream(producer), '-', '+');
-      return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('envelope') + 1]) as EventEnvelope<any>).filter((e) => !type || e.type === type);
-    },
+    envelopes: (producer, type) => readEnvelopes(harness.redis, harness.stream(producer), type),
     start: async (port = 0) => {
       if (service) throw new Error(`${options.context} is already running`);
       store ??= await freshStore(options.kind, options.label ?? options.context);

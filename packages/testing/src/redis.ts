@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
+import type { EventEnvelope } from '@supergraph/kernel';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -28,4 +29,10 @@ export function redisNamespace(): RedisNamespace {
       }
     },
   };
+}
+
+/** The envelopes on `stream`, oldest first, optionally only those of `type` (entries as the relay writes them). */
+export async function readEnvelopes(redis: Redis, stream: string, type?: string): Promise<EventEnvelope<any>[]> {
+  const entries = await redis.xrange(stream, '-', '+');
+  return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('envelope') + 1]) as EventEnvelope<any>).filter((e) => !type || e.type === type);
 }
