@@ -58,6 +58,30 @@ export interface BookingCanceled extends BookingFacts {
   canceledAt: string;
 }
 
+/**
+ * Why booking gave up on a booking after payment may have approved it:
+ * - `SOLD_OUT`: the last seats went to another booking while payment was approving (rule 13);
+ * - `NOT_BOOKABLE`: the ticket stopped being on sale, or was deleted, meanwhile (rules 2, 10);
+ * - `PAYMENT_UNAVAILABLE`: the approval call timed out or failed (rule 5): its outcome is
+ *   unknown, a late approval may still commit;
+ * - `WRITE_FAILED`: booking's own transaction failed for any other reason (store error).
+ */
+export type AbandonReason = 'SOLD_OUT' | 'NOT_BOOKABLE' | 'PAYMENT_UNAVAILABLE' | 'WRITE_FAILED';
+
+/**
+ * `booking` → a booking was abandoned: payment may have approved it (or may still), but the
+ * booking was never written and never will be (rule 4: no booking without an approved payment,
+ * so no charge without a booking either). It exists so that payment can void an approval whose
+ * booking was never written: payment cancels that booking's approved payment (`PaymentCanceled`,
+ * as in rule 9) or, when none exists yet, refuses any later approval of it (`PAYMENT_DECLINED`).
+ * Published through booking's outbox, so it reaches payment even if payment was down when
+ * booking gave up. `aggregateType` `AbandonedBooking`, `aggregateId` the booking's id.
+ */
+export interface BookingAbandoned extends BookingFacts {
+  reason: AbandonReason;
+  abandonedAt: string;
+}
+
 /** `payment` → a booking's payment was approved (rule 4). */
 export interface PaymentApproved {
   paymentId: string;
@@ -67,7 +91,7 @@ export interface PaymentApproved {
   approvedAt: string;
 }
 
-/** `payment` → a booking's payment was canceled after `BookingCanceled` (rule 9). */
+/** `payment` → a booking's payment was canceled after `BookingCanceled` (rule 9) or `BookingAbandoned` (rule 4). */
 export interface PaymentCanceled {
   paymentId: string;
   bookingId: string;
@@ -82,6 +106,7 @@ export interface TicketingEvents {
   TicketDeleted: TicketDeleted;
   TicketBooked: TicketBooked;
   BookingCanceled: BookingCanceled;
+  BookingAbandoned: BookingAbandoned;
   PaymentApproved: PaymentApproved;
   PaymentCanceled: PaymentCanceled;
 }

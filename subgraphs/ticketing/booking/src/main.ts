@@ -21,9 +21,10 @@ export const bookingConfig = { PAYMENT_TIMEOUT_MS: intVar(2000) };
 
 /**
  * Starts the booking context: store `BOOKING_DB_URL` (see README "Configuration"), port
- * `BOOKING_PORT` (4002), publishes to `booking.events`; calls payment at `PAYMENT_URL` (else
- * `PAYMENT_PORT`, 4003) synchronously; consumer group `booking` on `ticket.events`
- * (`TicketRegistered` → record the ticket, `TicketDeleted` → cancel its bookings).
+ * `BOOKING_PORT` (4002), publishes to `booking.events` (`TicketBooked`, `BookingCanceled`,
+ * `BookingAbandoned`); calls payment at `PAYMENT_URL` (else `PAYMENT_PORT`, 4003)
+ * synchronously; consumer group `booking` on `ticket.events` (`TicketRegistered` → record the
+ * ticket, `TicketDeleted` → cancel its bookings).
  */
 export async function main(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}) {
   const runtime = await openContext('booking', { entities: bookingEntities, configShape: bookingConfig, env });

@@ -1,9 +1,12 @@
-import { createServer, Socket } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import { AddressInfo, createServer, Socket } from 'node:net';
 import type { TicketDeleted, TicketRegistered } from '@supergraph/contracts';
-import { ContextRuntime, createLogger, DomainError, EventEnvelope, newId, openContext, StoreKind } from '@supergraph/kernel';
+import { ContextRuntime, createLogger, DomainError, EventEnvelope, Logger, newId, openContext, OutboxMessage, StoreKind } from '@supergraph/kernel';
 import { ContextHarness, contextHarness, errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, waitFor } from '@supergraph/testing';
 import { main as startPaymentSubgraph } from '../../payment/src/main';
 import { BookTicketHandler, PaymentPort, PaymentRequest } from '../src/application/commands/book-ticket/book-ticket.handler';
+import { AbandonedBooking } from '../src/domain/abandoned-booking';
+import { Booking } from '../src/domain/booking';
 import { TicketInventory } from '../src/domain/ticket-inventory';
 import { bookingEntities } from '../src/infrastructure/booking.schema';
 import { main as startBookingSubgraph } from '../src/main';
@@ -115,12 +118,40 @@ async function blackHole(port: number): Promise<{ connections: () => number; clo
 }
 
 /**
+ * An HTTP proxy in front of `target()` that forwards each request at once (payment does the work)
+ * but holds every answer back until `release()`: payment answering after booking gave up on it.
+ */
+async function lateAnswers(target: () => string): Promise<{ url: string; /** Answers payment gave so far. */ forwarded: () => number; release: () => void; close: () => Promise<void> }> {
+  const held: (() => void)[] = [];
+  let forwarded = 0;
+  const server = createHttpServer((req, res) => {
+    void (async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const answer = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+      const body = await answer.text();
+      forwarded += 1;
+      await new Promise<void>((resolve) => held.push(resolve));
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(body);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    forwarded: () => forwarded,
+    release: () => held.splice(0).forEach((resolve) => resolve()),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
  * Booking on a store of `kind` calling the real payment subgraph on one of `paymentKind`, both in
  * one events namespace: started before the tests of the calling `describe`, disposed after them.
+ * `bookingEnv` gives booking's extra variables (default: `PAYMENT_URL` of that payment).
  */
-function bookingWithPayment(kind: StoreKind, paymentKind: StoreKind): Harness {
+function bookingWithPayment(kind: StoreKind, paymentKind: StoreKind, bookingEnv: (payment: ContextHarness) => NodeJS.ProcessEnv = (payment) => ({ PAYMENT_URL: payment.url })): Harness {
   const payment = contextHarness({ context: 'payment', kind: paymentKind, main: startPaymentSubgraph, label: 'booking_payment' });
-  const booking = contextHarness({ context: 'booking', kind, main: startBookingSubgraph, namespace: payment.ns, env: () => ({ PAYMENT_URL: payment.url }) });
+  const booking = contextHarness({ context: 'booking', kind, main: startBookingSubgraph, namespace: payment.ns, env: () => bookingEnv(payment) });
   beforeAll(async () => {
     await payment.start();
     await booking.start();
@@ -220,10 +251,14 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect(await h.ticket(ticket.ticketId)).toEqual({ id: ticket.ticketId, seatsLeft: 4, bookings: [] });
     await h.paymentEventsSettled();
     expect((await h.envelopes('payment', 'PaymentApproved')).filter((e) => e.payload.customerId === 'cust-rich')).toEqual([]);
-    expect((await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-rich', quantity: 1 })).amount).toBe(6_000_000);
+    const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-rich', quantity: 1 });
+    expect(booked.amount).toBe(6_000_000);
+    // booking publishes in commit order: once this TicketBooked is out, a BookingAbandoned of the decline would be too.
+    await waitFor('TicketBooked', async () => (await h.envelopes('booking', 'TicketBooked')).some((e) => e.aggregateId === booked.id));
+    expect((await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.payload.customerId === 'cust-rich')).toEqual([]);
   });
 
-  it('never books beyond the seats: SOLD_OUT, and losers of a race for the last seat get their payment canceled', async () => {
+  it('never books beyond the seats: SOLD_OUT, and losers of a race for the last seat are abandoned and get their payment canceled', async () => {
     const ticket = await h.registerTicket({ seats: 2 });
     await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-s', quantity: 2 });
     const soldOut = await h.book({ ticketId: ticket.ticketId, customerId: 'cust-s' });
@@ -240,9 +275,24 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
 
     await h.paymentEventsSettled();
     const approved = (await h.envelopes('payment', 'PaymentApproved')).filter((e) => customers.includes(e.payload.customerId)).map((e) => e.payload.bookingId);
-    const canceled = new Set((await h.envelopes('payment', 'PaymentCanceled')).map((e) => e.payload.bookingId));
     expect(approved).toContain(winnerId);
-    expect(approved.filter((id) => id !== winnerId).every((id) => canceled.has(id))).toBe(true);
+    // The racers pass the seat check before any booking commits, so losers get approved too; each is
+    // then abandoned (BookingAbandoned, SOLD_OUT) and payment cancels its payment.
+    const losers = approved.filter((id) => id !== winnerId);
+    expect(losers.length).toBeGreaterThan(0);
+    const abandoned = await waitFor('BookingAbandoned of every approved loser', async () => {
+      const found = (await h.envelopes('booking', 'BookingAbandoned')).filter((e) => customers.includes(e.payload.customerId));
+      return found.length === losers.length ? found : undefined;
+    });
+    expect(abandoned.map((e) => e.aggregateId).sort()).toEqual([...losers].sort());
+    for (const event of abandoned) {
+      expect(event).toMatchObject({ aggregateType: 'AbandonedBooking', aggregateVersion: 1, producer: 'booking' });
+      expect(event.payload).toMatchObject({ bookingId: event.aggregateId, ticketId: last.ticketId, amount: 50_000, quantity: 1, reason: 'SOLD_OUT' });
+    }
+    for (const id of losers) await waitFor(`payment of loser ${id} CANCELED`, async () => (await h.paymentOf(id))?.status === 'CANCELED');
+    await h.paymentEventsSettled();
+    const canceled = new Set((await h.envelopes('payment', 'PaymentCanceled')).map((e) => e.payload.bookingId));
+    expect(losers.every((id) => canceled.has(id))).toBe(true);
     expect(canceled.has(winnerId)).toBe(false);
     expect((await h.paymentOf(winnerId))?.status).toBe('APPROVED');
   });
@@ -362,6 +412,12 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect(attempts.at(-1)!.reached).toBe(0);
     expect(await h.bookingsOf({ customerId: 'cust-outage' })).toEqual([]);
     expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(5);
+    // Every failed attempt may have been approved (or may still be): each is recorded as abandoned, durable while payment is down.
+    const abandoned = await waitFor('BookingAbandoned of every failed attempt', async () => {
+      const found = (await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.payload.customerId === 'cust-outage');
+      return found.length === 1 + attempts.length ? found : undefined;
+    });
+    expect(abandoned.map((e) => e.payload)).toEqual(abandoned.map(() => expect.objectContaining({ ticketId: ticket.ticketId, amount: 50_000, reason: 'PAYMENT_UNAVAILABLE' })));
 
     await payment.start(port);
     const recovered = await waitFor(
@@ -402,19 +458,62 @@ describe('booking and payment on SQLite (the default STORES=sqlite profile)', ()
   });
 });
 
+describe('booking when payment approves but answers after booking gave up (SQLite, proxy holding the answers)', () => {
+  let proxy: Awaited<ReturnType<typeof lateAnswers>> | undefined;
+  beforeAll(async () => {
+    proxy = await lateAnswers(() => h.payment.url);
+  });
+  const h = bookingWithPayment('sqlite', 'sqlite', () => ({ PAYMENT_URL: proxy!.url, PAYMENT_TIMEOUT_MS: '1000' }));
+  afterAll(async () => {
+    proxy?.release();
+    await proxy?.close();
+  });
+
+  it('abandons the booking (BookingAbandoned, PAYMENT_UNAVAILABLE) and payment cancels the approval that came too late', async () => {
+    const ticket = await h.registerTicket({ seats: 2, price: 7_000 });
+    const result = await h.book({ ticketId: ticket.ticketId, customerId: 'cust-late', quantity: 2 });
+    expect(errorCode(result)).toBe('PAYMENT_UNAVAILABLE');
+    await waitFor('payment to have answered the proxy', () => proxy!.forwarded() === 1);
+    proxy!.release();
+    expect(await h.bookingsOf({ customerId: 'cust-late' })).toEqual([]);
+    expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(2);
+
+    const [abandoned] = await waitFor('BookingAbandoned', async () => {
+      const found = (await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.payload.customerId === 'cust-late');
+      return found.length ? found : undefined;
+    });
+    expect(abandoned.payload).toMatchObject({ ticketId: ticket.ticketId, quantity: 2, amount: 14_000, reason: 'PAYMENT_UNAVAILABLE' });
+    const bookingId = abandoned.payload.bookingId;
+    const approved = await waitFor('the late PaymentApproved', async () => (await h.envelopes('payment', 'PaymentApproved')).find((e) => e.payload.bookingId === bookingId));
+    expect(approved.payload).toMatchObject({ customerId: 'cust-late', amount: 14_000 });
+    await waitFor('the late approval CANCELED', async () => (await h.paymentOf(bookingId))?.status === 'CANCELED');
+    const [canceled] = await waitFor('PaymentCanceled', async () => {
+      const found = (await h.envelopes('payment', 'PaymentCanceled')).filter((e) => e.payload.bookingId === bookingId);
+      return found.length ? found : undefined;
+    });
+    expect(canceled).toMatchObject({ causationId: abandoned.id, correlationId: abandoned.correlationId });
+  });
+});
+
 describe('bookTicket compensation (handler on SQLite, payment stubbed)', () => {
   let store: FreshStore;
   let runtime: ContextRuntime;
   const meta = { correlationId: 'test', causationId: null };
   const silent = createLogger('booking', 'silent');
+  const ticketOf = (ticketId: string) =>
+    TicketInventory.record({ ticketId, title: 'Last', venue: 'Hall', price: 1_000, seats: 1, organizerId: 'org-1', saleStartsAt: null, saleEndsAt: null, registeredAt: new Date().toISOString() });
+  const unavailable = () => new DomainError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later');
+
+  /** The staged (not yet published: no relay runs here) events about `bookingId`. */
+  const outboxOf = async (bookingId: string): Promise<EventEnvelope<any>[]> =>
+    (await runtime.orm.em.fork().find(OutboxMessage, {}))
+      .map((row) => JSON.parse(row.envelope) as EventEnvelope<any>)
+      .filter((e) => e.aggregateId === bookingId);
 
   beforeAll(async () => {
     store = await freshStore('sqlite', 'booking_handler');
     runtime = await openContext('booking', { entities: bookingEntities, env: { ...process.env, BOOKING_DB_URL: store.url, LOG_LEVEL: 'silent' } });
-    const em = runtime.orm.em.fork();
-    await em.persistAndFlush(
-      TicketInventory.record({ ticketId: 'last-seat', title: 'Last', venue: 'Hall', price: 1_000, seats: 1, organizerId: 'org-1', saleStartsAt: null, saleEndsAt: null, registeredAt: new Date().toISOString() }),
-    );
+    await runtime.orm.em.fork().persistAndFlush(['last-seat', 'free', 'slow', 'down'].map(ticketOf));
   });
 
   afterAll(async () => {
@@ -423,38 +522,62 @@ describe('bookTicket compensation (handler on SQLite, payment stubbed)', () => {
     await store?.drop();
   });
 
-  it('cancels the approved payment and writes nothing when the last seat went while payment was approving', async () => {
-    const approving: PaymentPort = { approve: jest.fn(async () => undefined), cancel: jest.fn(async () => undefined) };
-    const rival = new BookTicketHandler(runtime.uow, approving, silent);
+  it('records the booking as abandoned (BookingAbandoned, SOLD_OUT) and writes no booking when the last seat went while payment was approving', async () => {
+    const rival = new BookTicketHandler(runtime.uow, { approve: jest.fn(async () => undefined) }, silent);
     const racing: PaymentPort = {
       approve: jest.fn(async () => {
         await rival.execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'rival' });
       }),
-      cancel: jest.fn(async () => undefined),
     };
     const handler = new BookTicketHandler(runtime.uow, racing, silent);
 
     await expect(handler.execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'loser' })).rejects.toMatchObject({ code: 'SOLD_OUT' });
     const [request] = (racing.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
     expect(request).toMatchObject({ customerId: 'loser', amount: 1_000 });
-    expect(racing.cancel).toHaveBeenCalledWith(request.bookingId);
-    expect(approving.cancel).not.toHaveBeenCalled();
     const em = runtime.orm.em.fork();
+    expect(await em.findOne(Booking, { id: request.bookingId })).toBeNull();
+    expect(await em.findOne(AbandonedBooking, { id: request.bookingId })).toMatchObject({ ticketId: 'last-seat', customerId: 'loser', quantity: 1, amount: 1_000, reason: 'SOLD_OUT' });
+    const [event] = await outboxOf(request.bookingId);
+    expect(event).toMatchObject({ type: 'BookingAbandoned', aggregateType: 'AbandonedBooking', producer: 'booking', correlationId: 'test' });
+    expect(event.payload).toMatchObject({ bookingId: request.bookingId, ticketId: 'last-seat', ticketTitle: 'Last', customerId: 'loser', organizerId: 'org-1', quantity: 1, amount: 1_000, reason: 'SOLD_OUT' });
     expect(await em.findOne(TicketInventory, { id: 'last-seat' })).toMatchObject({ seatsLeft: 0 });
   });
 
-  it('writes nothing and cancels nothing when payment declines', async () => {
+  it('writes nothing and abandons nothing when payment declines', async () => {
     const declining: PaymentPort = {
       approve: jest.fn(async () => {
         throw new DomainError('PAYMENT_DECLINED', 'declined');
       }),
-      cancel: jest.fn(async () => undefined),
     };
-    await runtime.orm.em.fork().persistAndFlush(
-      TicketInventory.record({ ticketId: 'free', title: 'Free', venue: 'Hall', price: 1_000, seats: 1, organizerId: 'org-1', saleStartsAt: null, saleEndsAt: null, registeredAt: new Date().toISOString() }),
-    );
     await expect(new BookTicketHandler(runtime.uow, declining, silent).execute(runtime.orm.em, meta, { ticketId: 'free', customerId: 'c' })).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
-    expect(declining.cancel).not.toHaveBeenCalled();
+    const [request] = (declining.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
+    expect(await runtime.orm.em.fork().findOne(AbandonedBooking, { id: request.bookingId })).toBeNull();
+    expect(await outboxOf(request.bookingId)).toEqual([]);
     expect(await runtime.orm.em.fork().findOne(TicketInventory, { id: 'free' })).toMatchObject({ seatsLeft: 1 });
+  });
+
+  it('records the booking as abandoned (PAYMENT_UNAVAILABLE) when the approval call failed: its outcome is unknown', async () => {
+    const slow: PaymentPort = { approve: jest.fn(async () => Promise.reject(unavailable())) };
+    await expect(new BookTicketHandler(runtime.uow, slow, silent).execute(runtime.orm.em, meta, { ticketId: 'slow', customerId: 'c-slow', quantity: 1 })).rejects.toMatchObject({
+      code: 'PAYMENT_UNAVAILABLE',
+    });
+    const [request] = (slow.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
+    expect(await runtime.orm.em.fork().findOne(AbandonedBooking, { id: request.bookingId })).toMatchObject({ customerId: 'c-slow', reason: 'PAYMENT_UNAVAILABLE' });
+    expect((await outboxOf(request.bookingId)).map((e) => [e.type, e.payload.reason])).toEqual([['BookingAbandoned', 'PAYMENT_UNAVAILABLE']]);
+    expect(await runtime.orm.em.fork().findOne(TicketInventory, { id: 'slow' })).toMatchObject({ seatsLeft: 1 });
+  });
+
+  it('logs an error with the booking id and rethrows the original error when the abandonment cannot be recorded either', async () => {
+    const logger = { error: jest.fn() } as unknown as Logger;
+    const down: PaymentPort = { approve: jest.fn(async () => Promise.reject(unavailable())) };
+    const run = jest.spyOn(runtime.uow, 'run').mockRejectedValueOnce(new Error('booking store down'));
+    try {
+      await expect(new BookTicketHandler(runtime.uow, down, logger).execute(runtime.orm.em, meta, { ticketId: 'down', customerId: 'c-down' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    } finally {
+      run.mockRestore();
+    }
+    const [request] = (down.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
+    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ bookingId: request.bookingId, reason: 'PAYMENT_UNAVAILABLE', err: expect.objectContaining({ message: 'booking store down' }) }), expect.stringContaining('abandoned booking'));
+    expect(await runtime.orm.em.fork().findOne(AbandonedBooking, { id: request.bookingId })).toBeNull();
   });
 });

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createConsumer, intVar, openContext, serveSubgraph, uniqueLoader } from '@supergraph/kernel';
+import { createConsumer, intVar, openContext, serveSubgraph } from '@supergraph/kernel';
 import { ApprovePaymentHandler } from './application/commands/approve-payment/approve-payment.handler';
-import { CancelPaymentHandler } from './application/commands/cancel-payment/cancel-payment.handler';
 import { cancelPaymentWhenBookingCanceled } from './application/policies/cancel-payment-when-booking-canceled';
-import { DEFAULT_PAYMENT_LIMIT_KRW, Payment } from './domain/payment';
+import { voidPaymentWhenBookingAbandoned } from './application/policies/void-payment-when-booking-abandoned';
+import { paymentLoader } from './application/queries/find-payments.query';
+import { DEFAULT_PAYMENT_LIMIT_KRW } from './domain/payment';
 import type { PaymentContext } from './graphql/context';
 import { resolvers } from './graphql/resolvers';
 import { paymentEntities } from './infrastructure/payment.schema';
@@ -19,14 +20,16 @@ export const paymentConfig = { PAYMENT_LIMIT_KRW: intVar(DEFAULT_PAYMENT_LIMIT_K
 /**
  * Starts the payment context: store `PAYMENT_DB_URL` (see README "Configuration"), port
  * `PAYMENT_PORT` (4003), publishes to `payment.events`; consumer group `payment` on
- * `booking.events` (`BookingCanceled` → cancel the payment).
+ * `booking.events` (`BookingCanceled` → cancel the payment; `BookingAbandoned` → cancel it, or
+ * void the booking so that a late approval is refused).
  */
 export async function main(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}) {
   const runtime = await openContext('payment', { entities: paymentEntities, configShape: paymentConfig, env });
   const approvePayment = new ApprovePaymentHandler(runtime.uow, runtime.config.PAYMENT_LIMIT_KRW);
-  const cancelPayment = new CancelPaymentHandler(runtime.uow);
   const consumer = createConsumer(runtime, {
-    subscriptions: { [runtime.stream('booking')]: { BookingCanceled: cancelPaymentWhenBookingCanceled } },
+    subscriptions: {
+      [runtime.stream('booking')]: { BookingCanceled: cancelPaymentWhenBookingCanceled, BookingAbandoned: voidPaymentWhenBookingAbandoned },
+    },
   });
   return serveSubgraph<PaymentContext>(runtime, {
     typeDefs,
@@ -36,9 +39,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
     context: (base) => ({
       ...base,
       approvePayment,
-      cancelPayment,
-      payments: uniqueLoader(base.em, Payment),
-      paymentsByBooking: uniqueLoader(base.em, Payment, 'bookingId'),
+      payments: paymentLoader(base.em, 'id'),
+      paymentsByBooking: paymentLoader(base.em, 'bookingId'),
     }),
   });
 }

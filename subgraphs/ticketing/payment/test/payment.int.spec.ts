@@ -1,6 +1,9 @@
-import type { BookingCanceled } from '@supergraph/contracts';
-import { EventEnvelope, newId } from '@supergraph/kernel';
+import type { BookingAbandoned, BookingCanceled, BookingFacts } from '@supergraph/contracts';
+import type { MikroORM } from '@mikro-orm/core';
+import { EventEnvelope, newId, openStore, UnitOfWork } from '@supergraph/kernel';
 import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
+import { Payment } from '../src/domain/payment';
+import { paymentEntities } from '../src/infrastructure/payment.schema';
 import { main } from '../src/main';
 
 /** The payment subgraph on its polyglot store (PostgreSQL) and real Redis. */
@@ -21,7 +24,12 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
   const publishBookingCanceled = (payload: BookingCanceled): Promise<EventEnvelope> =>
     subgraph.publishEvent('booking', { type: 'BookingCanceled', aggregateType: 'Booking', aggregateId: payload.bookingId, aggregateVersion: 2, payload });
 
-  const canceled = (bookingId: string, customerId: string, amount: number): BookingCanceled => ({
+  /** Puts `BookingAbandoned` on the booking stream as booking's relay would. */
+  const publishBookingAbandoned = (payload: BookingAbandoned): Promise<EventEnvelope> =>
+    subgraph.publishEvent('booking', { type: 'BookingAbandoned', aggregateType: 'AbandonedBooking', aggregateId: payload.bookingId, aggregateVersion: 1, payload });
+
+  /** What every booking event states, for one seat of a test ticket. */
+  const facts = (bookingId: string, customerId: string, amount: number): BookingFacts => ({
     bookingId,
     ticketId: 'ticket-1',
     ticketTitle: 'Swan Lake',
@@ -29,9 +37,21 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     organizerId: 'org-1',
     quantity: 1,
     amount,
-    reason: 'CUSTOMER',
-    canceledAt: new Date().toISOString(),
   });
+  const canceled = (bookingId: string, customerId: string, amount: number): BookingCanceled => ({ ...facts(bookingId, customerId, amount), reason: 'CUSTOMER', canceledAt: new Date().toISOString() });
+  const abandoned = (bookingId: string, customerId: string, amount: number): BookingAbandoned => ({
+    ...facts(bookingId, customerId, amount),
+    reason: 'PAYMENT_UNAVAILABLE',
+    abandonedAt: new Date().toISOString(),
+  });
+
+  /** Waits until payment has applied every booking event published so far (the consumer applies them in stream order). */
+  const bookingEventsApplied = async () => {
+    const marker = newId();
+    await approve({ bookingId: marker, customerId: 'marker', amount: 1 });
+    await publishBookingCanceled(canceled(marker, 'marker', 1));
+    await waitFor('the marker payment canceled', async () => (await paymentOfBooking(marker))?.status === 'CANCELED');
+  };
 
   it('approves a payment and publishes PaymentApproved on payment.events after commit', async () => {
     const bookingId = newId();
@@ -109,14 +129,98 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     expect(await subgraph.redis.xlen(`${subgraph.stream('booking')}.dlq`)).toBe(0);
   });
 
-  it('cancels by the internal cancelPayment mutation idempotently; null for a booking without payment', async () => {
+  it('cancels an approved payment on BookingAbandoned (once, even if delivered twice) and publishes PaymentCanceled', async () => {
     const bookingId = newId();
     const payment = (await approve({ bookingId, customerId: 'cust-4', amount: 2_000 })).data!.approvePayment;
-    const cancel = 'mutation($b: ID!) { cancelPayment(bookingId: $b) { id status canceledAt } }';
-    const first = (await gqlData(subgraph.url, cancel, { b: bookingId })).cancelPayment;
-    expect(first).toMatchObject({ id: payment.id, status: 'CANCELED' });
-    expect((await gqlData(subgraph.url, cancel, { b: bookingId })).cancelPayment).toEqual(first);
-    expect((await gqlData(subgraph.url, cancel, { b: newId() })).cancelPayment).toBeNull();
+    const cause = await publishBookingAbandoned(abandoned(bookingId, 'cust-4', 2_000));
+    await subgraph.publish('booking', cause);
+    const [event] = await waitFor('PaymentCanceled on the stream', async () => {
+      const found = (await subgraph.envelopes('payment', 'PaymentCanceled')).filter((e) => e.payload.bookingId === bookingId);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(event).toMatchObject({ aggregateId: payment.id, aggregateVersion: 2, correlationId: cause.correlationId, causationId: cause.id });
+    expect(event.payload).toMatchObject({ paymentId: payment.id, bookingId, customerId: 'cust-4', amount: 2_000 });
+    expect(await paymentOfBooking(bookingId)).toMatchObject({ id: payment.id, status: 'CANCELED', canceledAt: event.payload.canceledAt });
+
+    await bookingEventsApplied();
+    expect((await subgraph.envelopes('payment', 'PaymentCanceled')).filter((e) => e.payload.bookingId === bookingId)).toHaveLength(1);
+    expect(errorCode(await approve({ bookingId, customerId: 'cust-4', amount: 2_000 }))).toBeUndefined();
+    expect((await paymentOfBooking(bookingId))?.status).toBe('CANCELED');
+  });
+
+  it('refuses a late approval of a booking abandoned before any approval: PAYMENT_DECLINED, no payment, no event', async () => {
+    const bookingId = newId();
+    const cause = await publishBookingAbandoned(abandoned(bookingId, 'cust-6', 3_000));
+    await subgraph.publish('booking', cause);
+    await bookingEventsApplied();
+
+    const late = await approve({ bookingId, customerId: 'cust-6', amount: 3_000 });
+    expect(errorCode(late)).toBe('PAYMENT_DECLINED');
+    expect(late.errors![0].message).toContain(`booking ${bookingId} was abandoned`);
+    expect(late.data).toBeNull();
+    expect(await paymentOfBooking(bookingId)).toBeNull();
+    expect(errorCode(await approve({ bookingId, customerId: 'cust-6', amount: 3_000 }))).toBe('PAYMENT_DECLINED');
+    await bookingEventsApplied();
+    expect((await subgraph.envelopes('payment')).filter((e) => e.payload.bookingId === bookingId)).toEqual([]);
+    expect(await subgraph.redis.xlen(`${subgraph.stream('booking')}.dlq`)).toBe(0);
+  });
+
+  describe('an approval racing the BookingAbandoned of its booking (both insert the unique bookingId; the first commit decides)', () => {
+    let orm: MikroORM;
+    beforeAll(async () => {
+      orm = await openStore({ context: 'payment_race', url: subgraph.store.url, entities: paymentEntities });
+    });
+    afterAll(() => orm?.close());
+
+    /**
+     * Inserts what `row` returns in a transaction on payment's store and keeps it open,
+     * uncommitted, until `commit()`: another writer of the same booking id blocks on the unique
+     * `bookingId` meanwhile. `inserted` resolves once the row is written.
+     */
+    const holdOpen = (row: () => Payment) => {
+      let inserted!: () => void;
+      let commit!: () => void;
+      const written = new Promise<void>((resolve) => (inserted = resolve));
+      const gate = new Promise<void>((resolve) => (commit = resolve));
+      const uow = new UnitOfWork('payment', subgraph.stream('payment'));
+      const done = uow.run(orm.em, { correlationId: newId(), causationId: null }, async (tx) => {
+        await tx.persistAndFlush(row());
+        inserted();
+        await gate;
+      });
+      return { inserted: written, commit, done };
+    };
+
+    /** True once a transaction on payment's store waits for a lock (PostgreSQL). */
+    const someoneBlocked = async () => {
+      const [{ n }] = await orm.em.fork().getConnection().execute("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+      return n > 0;
+    };
+
+    it('cancels an approval that commits while BookingAbandoned is being applied (the void fails, is retried, finds it)', async () => {
+      const bookingId = newId();
+      const late = holdOpen(() => Payment.approve(newId(), { bookingId, customerId: 'cust-7', amount: 4_000 }));
+      await late.inserted;
+      await publishBookingAbandoned(abandoned(bookingId, 'cust-7', 4_000));
+      await waitFor('the void to wait for the uncommitted approval', someoneBlocked);
+      late.commit();
+      await late.done;
+      await waitFor('the late approval canceled', async () => (await paymentOfBooking(bookingId))?.status === 'CANCELED');
+      await waitFor('PaymentCanceled published', async () => (await subgraph.envelopes('payment', 'PaymentCanceled')).some((e) => e.payload.bookingId === bookingId));
+      expect(await subgraph.redis.xlen(`${subgraph.stream('booking')}.dlq`)).toBe(0);
+    });
+
+    it('declines an approval that comes while the void of its booking is being committed', async () => {
+      const bookingId = newId();
+      const voiding = holdOpen(() => Payment.voidAbandoned(newId(), abandoned(bookingId, 'cust-8', 5_000)));
+      await voiding.inserted;
+      const late = approve({ bookingId, customerId: 'cust-8', amount: 5_000 });
+      await waitFor('the approval to wait for the uncommitted void', someoneBlocked);
+      voiding.commit();
+      await voiding.done;
+      expect(errorCode(await late)).toBe('PAYMENT_DECLINED');
+      expect(await paymentOfBooking(bookingId)).toBeNull();
+    });
   });
 
   it('resolves Payment and Booking { payment } references for the router in one batch', async () => {

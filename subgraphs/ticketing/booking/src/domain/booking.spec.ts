@@ -1,5 +1,7 @@
 import type { TicketRegistered } from '@supergraph/contracts';
+import { DomainError } from '@supergraph/kernel/domain';
 import { domainErrorOf } from '@supergraph/testing';
+import { AbandonedBooking } from './abandoned-booking';
 import { BookTicket, Booking, BookingRequest } from './booking';
 import { TicketInventory } from './ticket-inventory';
 
@@ -90,5 +92,32 @@ describe('Booking', () => {
     const booking = Booking.book('b1', ticket, request, now);
     expect(() => booking.cancel(other, 'CUSTOMER', now)).toThrow('inventory t2 is not ticket t1');
     expect(other.seatsLeft).toBe(5);
+  });
+});
+
+describe('AbandonedBooking', () => {
+  it('records the booking that will not exist and raises BookingAbandoned with the contract payload', () => {
+    const ticket = TicketInventory.record(registered);
+    const abandoned = AbandonedBooking.record('b1', ticket, request, 'SOLD_OUT', now);
+    expect(abandoned).toMatchObject({ id: 'b1', ticketId: 't1', customerId: 'c1', quantity: 2, amount: 100_000, reason: 'SOLD_OUT', abandonedAt: now, version: 1 });
+    expect(ticket.seatsLeft).toBe(5);
+    const payload = { bookingId: 'b1', ticketId: 't1', ticketTitle: 'Swan Lake', customerId: 'c1', organizerId: 'org-1', quantity: 2, amount: 100_000, reason: 'SOLD_OUT', abandonedAt: now.toISOString() };
+    expect(abandoned.pullEvents()).toEqual([{ type: 'BookingAbandoned', aggregateType: 'AbandonedBooking', aggregateId: 'b1', aggregateVersion: 1, payload }]);
+  });
+
+  it('works only with the inventory of its own ticket', () => {
+    const other = TicketInventory.record({ ...registered, ticketId: 't2' });
+    expect(() => AbandonedBooking.record('b1', other, request, 'SOLD_OUT', now)).toThrow('inventory t2 is not ticket t1');
+  });
+
+  it.each<[unknown, string]>([
+    [new DomainError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later'), 'PAYMENT_UNAVAILABLE'],
+    [new DomainError('SOLD_OUT', 'sold out'), 'SOLD_OUT'],
+    [new DomainError('CONFLICT', 'not on sale'), 'NOT_BOOKABLE'],
+    [new DomainError('NOT_FOUND', 'ticket t1 not found'), 'NOT_BOOKABLE'],
+    [new DomainError('INTERNAL_SERVER_ERROR', 'oops'), 'WRITE_FAILED'],
+    [new Error('connection lost'), 'WRITE_FAILED'],
+  ])('gives the reason for %p as %s', (error, reason) => {
+    expect(AbandonedBooking.reasonFor(error)).toBe(reason);
   });
 });

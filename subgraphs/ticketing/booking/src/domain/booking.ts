@@ -1,5 +1,5 @@
 import { AggregateRoot, DomainError, ensure, invalidInput } from '@supergraph/kernel/domain';
-import type { BookingCanceled, CancellationReason, TicketBooked } from '@supergraph/contracts';
+import type { BookingCanceled, BookingFacts, CancellationReason, TicketBooked } from '@supergraph/contracts';
 import type { TicketInventory } from './ticket-inventory';
 
 /** `BOOKED` until canceled by its customer or the ticket-deletion saga; `CANCELED` is final. */
@@ -22,6 +22,15 @@ export interface BookingRequest {
   customerId: string;
   /** Seats, 1..10. */
   quantity: number;
+}
+
+/**
+ * The `BookingFacts` every booking event states (contracts): who booked (`booking`, written or
+ * abandoned) how many seats for how much (whole KRW), and its `ticket`'s title and organizer.
+ */
+export function bookingFacts(booking: Pick<Booking, 'id' | 'customerId' | 'quantity' | 'amount'>, ticket: TicketInventory): BookingFacts {
+  const { id, customerId, quantity, amount } = booking;
+  return { bookingId: id, ticketId: ticket.id, ticketTitle: ticket.title, customerId, organizerId: ticket.organizerId, quantity, amount };
 }
 
 /**
@@ -74,16 +83,7 @@ export class Booking extends AggregateRoot {
     const amount = ticket.amountFor(request.quantity);
     ticket.reserve(request.quantity, now);
     const booking = new Booking(id, ticket.id, request.customerId, request.quantity, amount, now);
-    booking.raise<TicketBooked>('TicketBooked', {
-      bookingId: id,
-      ticketId: ticket.id,
-      ticketTitle: ticket.title,
-      customerId: request.customerId,
-      organizerId: ticket.organizerId,
-      quantity: request.quantity,
-      amount,
-      bookedAt: now.toISOString(),
-    });
+    booking.raise<TicketBooked>('TicketBooked', { ...bookingFacts(booking, ticket), bookedAt: now.toISOString() });
     return booking;
   }
 
@@ -99,16 +99,6 @@ export class Booking extends AggregateRoot {
     this.canceledAt = now;
     this.cancellationReason = reason;
     ticket.release(this.quantity);
-    this.raise<BookingCanceled>('BookingCanceled', {
-      bookingId: this.id,
-      ticketId: this.ticketId,
-      ticketTitle: ticket.title,
-      customerId: this.customerId,
-      organizerId: ticket.organizerId,
-      quantity: this.quantity,
-      amount: this.amount,
-      reason,
-      canceledAt: now.toISOString(),
-    });
+    this.raise<BookingCanceled>('BookingCanceled', { ...bookingFacts(this, ticket), reason, canceledAt: now.toISOString() });
   }
 }

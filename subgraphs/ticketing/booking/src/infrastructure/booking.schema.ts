@@ -1,5 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { Booking } from '../domain/booking';
+import { AbandonedBookingSchema } from './abandoned-booking.schema';
+import { bookingFactColumns } from './booking-facts.columns';
 import { TicketInventorySchema } from './ticket-inventory.schema';
 
 /** MikroORM mapping of the Booking aggregate (data mapper: the aggregate is the entity). */
@@ -8,12 +10,7 @@ export const BookingSchema = new EntitySchema<Booking>({
   tableName: 'booking',
   indexes: [{ properties: ['ticketId', 'status'] }, { properties: ['customerId'] }],
   properties: {
-    id: { type: 'string', length: 36, primary: true },
-    version: { type: 'integer' },
-    ticketId: { type: 'string', length: 100 },
-    customerId: { type: 'string', length: 100 },
-    quantity: { type: 'integer' },
-    amount: { type: 'integer' },
+    ...bookingFactColumns,
     status: { type: 'string', length: 16 },
     bookedAt: { type: 'datetime', length: 3 },
     canceledAt: { type: 'datetime', length: 3, nullable: true },
@@ -21,5 +18,5 @@ export const BookingSchema = new EntitySchema<Booking>({
   },
 });
 
-/** Every entity of the booking context's store: bookings and the ticket replicas. */
-export const bookingEntities = [BookingSchema, TicketInventorySchema];
+/** Every entity of the booking context's store: bookings, the ticket replicas and the abandoned bookings. */
+export const bookingEntities = [BookingSchema, TicketInventorySchema, AbandonedBookingSchema];

@@ -60,4 +60,27 @@ describe('Payment', () => {
     expect(payment.canceledAt).toEqual(now);
     expect(payment.pullEvents()).toEqual([]);
   });
+
+  describe('voiding an abandoned booking (BookingAbandoned)', () => {
+    const abandoned = { bookingId: 'b1', customerId: 'c1', amount: 50_000 };
+
+    it('voids a booking that has no payment yet (no event, isVoided) so that a later approval is PAYMENT_DECLINED', () => {
+      const now = new Date('2026-11-22T00:00:00Z');
+      const voided = Payment.voidAbandoned('p1', abandoned, now);
+      expect(voided).toMatchObject({ id: 'p1', bookingId: 'b1', customerId: 'c1', amount: 50_000, status: 'VOIDED', approvedAt: null, canceledAt: now, version: 0 });
+      expect(voided.isVoided()).toBe(true);
+      expect(Payment.approve('p2', request).isVoided()).toBe(false);
+      expect(voided.pullEvents()).toEqual([]);
+      expect(domainErrorOf(() => voided.assertSameRequest(request))).toEqual(['PAYMENT_DECLINED', undefined]);
+      expect(() => voided.assertSameRequest({ ...request, amount: 1 })).toThrow('booking b1 was abandoned');
+    });
+
+    it('leaves a voided booking as it is when canceled', () => {
+      const now = new Date('2026-11-22T00:00:00Z');
+      const voided = Payment.voidAbandoned('p1', abandoned, now);
+      expect(voided.cancel(new Date('2026-11-23T00:00:00Z'))).toBe(false);
+      expect(voided).toMatchObject({ status: 'VOIDED', canceledAt: now, version: 0 });
+      expect(voided.pullEvents()).toEqual([]);
+    });
+  });
 });

@@ -9,7 +9,6 @@ export const resolvers: Resolvers = {
   },
   Mutation: {
     approvePayment: (_parent, { input }, ctx) => ctx.approvePayment.execute(ctx.em, ctx.meta, input),
-    cancelPayment: (_parent, { bookingId }, ctx) => ctx.cancelPayment.execute(ctx.em, ctx.meta, bookingId),
   },
   Payment: {
     __resolveReference: (reference, ctx) => ctx.payments.load(reference.id),

@@ -4,7 +4,8 @@ import { Payment } from '../domain/payment';
 /**
  * MikroORM mapping of the Payment aggregate (data mapper: the aggregate is the entity).
  * `bookingId` is unique: the store itself guarantees one payment per booking, even when two
- * approvals of the same booking race.
+ * approvals of the same booking race, or an approval races the void of an abandoned booking
+ * (`VOIDED` rows live here for that reason, with no `approvedAt`).
  */
 export const PaymentSchema = new EntitySchema<Payment>({
   class: Payment,
@@ -16,7 +17,7 @@ export const PaymentSchema = new EntitySchema<Payment>({
     customerId: { type: 'string', length: 100 },
     amount: { type: 'integer' },
     status: { type: 'string', length: 16 },
-    approvedAt: { type: 'datetime', length: 3 },
+    approvedAt: { type: 'datetime', length: 3, nullable: true },
     canceledAt: { type: 'datetime', length: 3, nullable: true },
   },
 });

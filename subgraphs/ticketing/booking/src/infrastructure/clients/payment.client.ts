@@ -13,10 +13,6 @@ const APPROVE = `mutation ApprovePayment($input: ApprovePaymentInput!) {
   approvePayment(input: $input) { id status }
 }`;
 
-const CANCEL = `mutation CancelPayment($bookingId: ID!) {
-  cancelPayment(bookingId: $bookingId) { id status }
-}`;
-
 /**
  * Booking's sync client of the payment context (SPEC.md 1.4, 1.5; ARCHITECTURE.md "Sync
  * calls"): the kernel `ServiceClient` with a timeout and an opossum breaker that opens when at
@@ -48,11 +44,6 @@ export class PaymentClient implements PaymentPort {
     if (data.approvePayment.status !== 'APPROVED') {
       throw new DomainError('PAYMENT_DECLINED', `payment ${data.approvePayment.id} of booking ${request.bookingId} is ${data.approvePayment.status}`);
     }
-  }
-
-  /** Cancels the payment of `bookingId` if it has one (compensation; idempotent). Throws `PAYMENT_UNAVAILABLE`. */
-  async cancel(bookingId: string): Promise<void> {
-    await this.client.request(CANCEL, { bookingId });
   }
 
   /** Stops the breaker's timers (on shutdown). */

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { BookingCanceled } from '@supergraph/contracts';
 import type { EventEnvelope } from '@supergraph/kernel';
-import { cancelPaymentOfBooking } from '../commands/cancel-payment/cancel-payment.handler';
+import { Payment } from '../../domain/payment';
 
 /**
  * Policy (SPEC.md 1.9, 1.10): on `BookingCanceled` (customer cancellation or the
@@ -10,5 +10,6 @@ import { cancelPaymentOfBooking } from '../commands/cancel-payment/cancel-paymen
  * transaction (inbox dedup + effects + outbox together); consumer group `payment`.
  */
 export async function cancelPaymentWhenBookingCanceled(event: EventEnvelope<BookingCanceled>, tx: EntityManager): Promise<void> {
-  await cancelPaymentOfBooking(tx, event.payload.bookingId, new Date());
+  const payment = await tx.findOne(Payment, { bookingId: event.payload.bookingId });
+  payment?.cancel(new Date());
 }

@@ -1,7 +1,8 @@
 import { EntityManager, LockMode } from '@mikro-orm/core';
 import { EventMeta, Logger, newId, UnitOfWork } from '@supergraph/kernel';
 import { DomainError, notFound } from '@supergraph/kernel/domain';
-import { BookTicket, Booking } from '../../../domain/booking';
+import { AbandonedBooking } from '../../../domain/abandoned-booking';
+import { BookTicket, Booking, BookingRequest } from '../../../domain/booking';
 import { TicketInventory } from '../../../domain/ticket-inventory';
 
 /** What booking asks payment to approve: `bookingId` is the idempotency key. */
@@ -15,12 +16,11 @@ export interface PaymentRequest {
 /**
  * The payment context as booking sees it (implemented by `PaymentClient`, a sync call).
  * `approve` resolves only when the payment is approved; it throws `PAYMENT_DECLINED`, or
- * `PAYMENT_UNAVAILABLE` when payment is slow, down or its breaker is open. `cancel` cancels the
- * booking's payment if it has one (idempotent).
+ * `PAYMENT_UNAVAILABLE` when payment is slow, down or its breaker is open. Undoing an approval
+ * is not a call: it goes through the `BookingAbandoned` event.
  */
 export interface PaymentPort {
   approve(request: PaymentRequest): Promise<void>;
-  cancel(bookingId: string): Promise<void>;
 }
 
 /**
@@ -29,12 +29,18 @@ export interface PaymentPort {
  *    `input.quantity` 1..10), `NOT_FOUND` (booking has not heard of the ticket), `CONFLICT`
  *    (not on sale), `SOLD_OUT`.
  * 2. Calls payment synchronously for price × quantity KRW with the new booking's id as
- *    idempotency key: `PAYMENT_DECLINED` / `PAYMENT_UNAVAILABLE` write nothing.
+ *    idempotency key: `PAYMENT_DECLINED` writes nothing.
  * 3. In one transaction: locks the ticket's inventory row (pessimistic write), re-checks it,
  *    inserts the booking, takes the seats and stages `TicketBooked`.
- * If step 3 fails (e.g. the last seat went meanwhile: `SOLD_OUT`) the approved payment is
- * canceled before the error is rethrown. When payment was unavailable the outcome of the call is
- * unknown (a timeout may hide an approval), so a cancellation is sent too, without waiting for it.
+ *
+ * Whenever payment may have approved but the booking will not exist — step 2 failed with
+ * `PAYMENT_UNAVAILABLE` (a timeout may hide an approval, or one may still commit), or step 3
+ * failed after the approval (e.g. the last seat went meanwhile: `SOLD_OUT`) — an
+ * `AbandonedBooking` is recorded in a transaction of its own, staging `BookingAbandoned` in the
+ * outbox, before the original error is rethrown: payment then voids the approval, however long
+ * it is down. The one remaining gap is a double failure: when booking's own store cannot record
+ * the abandonment either, an error naming the booking id is logged for follow-up (its approval,
+ * if any, stays until someone cancels it).
  */
 export class BookTicketHandler {
   constructor(
@@ -54,7 +60,7 @@ export class BookTicketHandler {
     try {
       await this.payments.approve({ bookingId, customerId: request.customerId, amount });
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'PAYMENT_UNAVAILABLE') void this.compensate(bookingId);
+      if (error instanceof DomainError && error.code === 'PAYMENT_UNAVAILABLE') await this.abandon(em, meta, bookingId, ticket, request, error);
       throw error;
     }
 
@@ -70,17 +76,25 @@ export class BookTicketHandler {
         return booking;
       });
     } catch (error) {
-      await this.compensate(bookingId);
+      await this.abandon(em, meta, bookingId, ticket, request, error);
       throw error;
     }
   }
 
-  /** Cancels the payment of a booking that will not exist; a failure is logged with the booking id for follow-up. */
-  private async compensate(bookingId: string): Promise<void> {
+  /**
+   * Records booking `bookingId` as abandoned because of `cause` (own unit of work, so
+   * `BookingAbandoned` is durable in the outbox), unless the booking exists after all (a commit
+   * whose acknowledgement was lost). Never throws: a failure is logged with the booking id.
+   */
+  private async abandon(em: EntityManager, meta: EventMeta, bookingId: string, ticket: TicketInventory, request: BookingRequest, cause: unknown): Promise<void> {
+    const reason = AbandonedBooking.reasonFor(cause);
     try {
-      await this.payments.cancel(bookingId);
+      await this.uow.run(em, meta, async (tx) => {
+        if (await tx.findOne(Booking, { id: bookingId })) return;
+        tx.persist(AbandonedBooking.record(bookingId, ticket, request, reason));
+      });
     } catch (error) {
-      this.logger.error({ err: error, bookingId }, 'could not cancel the payment of a booking that was not written');
+      this.logger.error({ err: error, bookingId, reason }, 'could not record an abandoned booking: its payment may stay approved without a booking');
     }
   }
 }

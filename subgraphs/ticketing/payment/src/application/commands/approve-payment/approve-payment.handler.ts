@@ -7,8 +7,10 @@ import { ApprovePayment, Payment } from '../../../domain/payment';
  * (SPEC.md 1.4; the booking context's sync call). Idempotent by `bookingId`: a repeated
  * approval returns the existing payment and never charges twice, also when two approvals of
  * the same booking race (the unique `bookingId` lets one insert win, the other reads it).
- * Throws `BAD_USER_INPUT`, `PAYMENT_DECLINED` (above `limitKrw`, nothing written) or
- * `CONFLICT` (the booking already has a payment for another amount or customer).
+ * Throws `BAD_USER_INPUT`, `PAYMENT_DECLINED` (above `limitKrw`, or the booking was abandoned
+ * before this approval came: see `voidPaymentWhenBookingAbandoned`; nothing written) or
+ * `CONFLICT` (the booking already has a payment for another amount or customer). An approval
+ * racing the void of its booking meets it on the unique `bookingId` too: one of them commits.
  */
 export class ApprovePaymentHandler {
   constructor(
