@@ -86,6 +86,15 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
     expect((await fetch(stack.healthUrl('router'))).status).toBe(200);
   });
 
+  it('answers queries over GET too (with Apollo’s CSRF preflight header), and refuses mutations over GET', async () => {
+    const get = (query: string) => fetch(`${url}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const query = await get('{ tickets(first: 1) { totalCount } }');
+    expect(query.status).toBe(200);
+    expect(await query.json()).toEqual({ data: { tickets: { totalCount: expect.any(Number) } } });
+    const mutation = await get('mutation { deleteTicket(id: "x") { id } }');
+    expect(mutation.status).toBe(405);
+  });
+
   it('rejects invalid input with BAD_USER_INPUT naming the field, writing nothing', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ title: 'T', venue: 'V', price: 0, seats: 1, organizerId: organizer }, 'input.price'],
