@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
 import { createConsumer, openContext, serveSubgraph } from '@supergraph/kernel';
+import { forgetBookingWhenBookingAbandoned } from './application/policies/forget-booking-when-booking-abandoned';
 import { recordBookingWhenTicketBooked } from './application/policies/record-booking-when-ticket-booked';
 import { recordCancellationWhenBookingCanceled } from './application/policies/record-cancellation-when-booking-canceled';
 import { recordPaymentCancellationWhenPaymentCanceled } from './application/policies/record-payment-cancellation-when-payment-canceled';
@@ -22,7 +23,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
   const runtime = await openContext('mypage', { entities: myPageEntities, env });
   const consumer = createConsumer(runtime, {
     subscriptions: {
-      [runtime.stream('booking')]: { TicketBooked: recordBookingWhenTicketBooked, BookingCanceled: recordCancellationWhenBookingCanceled },
+      [runtime.stream('booking')]: {
+        TicketBooked: recordBookingWhenTicketBooked,
+        BookingCanceled: recordCancellationWhenBookingCanceled,
+        BookingAbandoned: forgetBookingWhenBookingAbandoned,
+      },
       [runtime.stream('payment')]: { PaymentApproved: recordPaymentWhenPaymentApproved, PaymentCanceled: recordPaymentCancellationWhenPaymentCanceled },
     },
   });

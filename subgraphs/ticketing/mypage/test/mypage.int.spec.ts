@@ -1,6 +1,9 @@
-import { DomainEvent, EventEnvelope, newId } from '@supergraph/kernel';
-import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
+import type { MikroORM } from '@mikro-orm/core';
+import { DomainEvent, EventEnvelope, newId, openStore } from '@supergraph/kernel';
+import type { BookingAbandoned, BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
 import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
+import { MyBooking } from '../src/domain/my-booking';
+import { myPageEntities } from '../src/infrastructure/my-booking.schema';
 import { main } from '../src/main';
 
 type Producer = 'booking' | 'payment';
@@ -16,6 +19,9 @@ function lifeOf(bookingId: string, customerId: string, organizerId: string) {
     canceled: { type: 'BookingCanceled', aggregateType: 'Booking', aggregateId: bookingId, aggregateVersion: 2, payload: { ...facts, reason: 'CUSTOMER', canceledAt: now } } satisfies DomainEvent<BookingCanceled>,
     approved: { type: 'PaymentApproved', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 1, payload: { ...money, approvedAt: now } } satisfies DomainEvent<PaymentApproved>,
     refunded: { type: 'PaymentCanceled', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 2, payload: { ...money, canceledAt: now } } satisfies DomainEvent<PaymentCanceled>,
+    abandoned: {
+      type: 'BookingAbandoned', aggregateType: 'AbandonedBooking', aggregateId: bookingId, aggregateVersion: 1, payload: { ...facts, reason: 'PAYMENT_UNAVAILABLE', abandonedAt: now },
+    } satisfies DomainEvent<BookingAbandoned>,
   };
 }
 
@@ -101,6 +107,50 @@ describe('mypage subgraph (SQLite + Redis)', () => {
       [second.booked.aggregateId, 'CANCELED', 'CANCELED'],
       [first.booked.aggregateId, 'BOOKED', 'APPROVED'],
     ]);
+  });
+
+  describe('a booking abandoned by booking', () => {
+    let orm: MikroORM;
+    beforeAll(async () => {
+      orm = await openStore({ context: 'mypage-rows', url: subgraph.store.url, entities: myPageEntities });
+    });
+    afterAll(() => orm.close());
+
+    /** Waits until the stored row of `bookingId` exists and satisfies `done`; returns it. */
+    const waitForStored = (bookingId: string, what: string, done: (row: MyBooking) => boolean) =>
+      waitFor(`${bookingId} ${what}`, async () => {
+        const row = await orm.em.fork().findOne(MyBooking, { bookingId });
+        return row && done(row) ? row : undefined;
+      });
+
+    it('forgets the customer and amount its payment brought, and payment events after do not bring them back', async () => {
+      const customer = `cust-${newId()}`;
+      const life = lifeOf(newId(), customer, `org-${newId()}`);
+      const bookingId = life.abandoned.aggregateId;
+      await publish('payment', life.approved);
+      await waitForStored(bookingId, 'holding the approved payment', (row) => row.customerId === customer && row.amount === 100_000);
+
+      await publish('booking', life.abandoned);
+      await waitForStored(bookingId, 'forgetting the payment facts', (row) => row.abandoned && row.customerId === null && row.amount === null);
+
+      await publish('payment', life.refunded);
+      const row = await waitForStored(bookingId, 'showing the payment canceled', (r) => r.paymentStatus === 'CANCELED');
+      expect(row).toMatchObject({ abandoned: true, customerId: null, amount: null, bookingVersion: 0 });
+      expect((await myPage(customer)).map((r) => r.bookingId)).not.toContain(bookingId);
+    });
+
+    it('leaves a tombstone when it comes first, so the payment events that follow start no row with their facts', async () => {
+      const customer = `cust-${newId()}`;
+      const life = lifeOf(newId(), customer, `org-${newId()}`);
+      const bookingId = life.abandoned.aggregateId;
+      await publish('booking', life.abandoned);
+      await waitForStored(bookingId, 'stored as a tombstone', (row) => row.abandoned);
+
+      await publish('payment', life.approved);
+      await publish('payment', life.refunded);
+      const row = await waitForStored(bookingId, 'showing the payment canceled', (r) => r.paymentStatus === 'CANCELED');
+      expect(row).toMatchObject({ abandoned: true, customerId: null, amount: null, bookingVersion: 0 });
+    });
   });
 
   it('rejects an empty customer or organizer id with BAD_USER_INPUT naming it', async () => {

@@ -1,3 +1,4 @@
+import type { StoreKind } from '@supergraph/kernel';
 import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
 import { main } from '../src/main';
 
@@ -66,5 +67,54 @@ describe('ticket subgraph (PostgreSQL + Redis)', () => {
       r: [{ __typename: 'Ticket', id }, { __typename: 'Ticket', id: 'missing' }],
     });
     expect(data._entities).toEqual([{ id, title: 'Ref' }, null]);
+  });
+});
+
+/** What must behave the same on every store the ticket context can run on (SQLite by default). */
+describe.each<StoreKind>(['sqlite', 'postgresql', 'mysql'])('ticket search and storage on %s', (kind) => {
+  const subgraph = contextHarness({ context: 'ticket', kind, main });
+  beforeAll(() => subgraph.start());
+  afterAll(() => subgraph.dispose());
+
+  const register = async (input: { title: string; venue?: string; price?: number; organizerId: string }) =>
+    (await gqlData(subgraph.url, 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id title venue price } }', {
+      input: { venue: 'Dome', price: 1000, seats: 5, ...input },
+    })).registerTicket;
+  const search = async (text: string, organizerId: string) =>
+    (await gqlData(subgraph.url, 'query($s: String, $o: ID) { tickets(search: $s, organizerId: $o) { totalCount edges { node { title } } } }', { s: text, o: organizerId })).tickets;
+  const titlesFound = async (text: string, organizerId: string) => {
+    const page = await search(text, organizerId);
+    expect(page.totalCount).toBe(page.edges.length);
+    return page.edges.map((e: any) => e.node.title).sort();
+  };
+
+  it('finds `%`, `_`, `!` and `\\` literally, never as wildcards or escapes', async () => {
+    const org = `org-like-${kind}`;
+    for (const title of ['100% Live', '1000 Nights', 'a_b Quartet', 'axb Trio', 'Wow! Show', 'C:\\Music']) await register({ title, organizerId: org });
+
+    expect(await titlesFound('100%', org)).toEqual(['100% Live']);
+    expect(await titlesFound('a_b', org)).toEqual(['a_b Quartet']);
+    expect(await titlesFound('%', org)).toEqual(['100% Live']);
+    expect(await titlesFound('_', org)).toEqual(['a_b Quartet']);
+    expect(await titlesFound('!', org)).toEqual(['Wow! Show']);
+    expect(await titlesFound('w! s', org)).toEqual(['Wow! Show']);
+    expect(await titlesFound('\\', org)).toEqual(['C:\\Music']);
+    expect(await titlesFound('a', org)).toEqual(['a_b Quartet', 'axb Trio']);
+  });
+
+  it('registers and finds a title whose lower-case form is longer than the title (İ → i̇)', async () => {
+    const org = `org-dotted-${kind}`;
+    const title = 'İ'.repeat(200);
+    expect('İ'.toLowerCase()).toHaveLength(2);
+    const ticket = await register({ title, venue: 'İ'.repeat(200), organizerId: org });
+    expect(ticket).toMatchObject({ title, venue: 'İ'.repeat(200) });
+    expect(await titlesFound('İİ', org)).toEqual([title]);
+  });
+
+  it('stores the largest GraphQL Int as a price', async () => {
+    const ticket = await register({ title: 'Priceless', price: 2_147_483_647, organizerId: `org-price-${kind}` });
+    expect(ticket.price).toBe(2_147_483_647);
+    const data = await gqlData(subgraph.url, 'query($id: ID!) { ticket(id: $id) { price } }', { id: ticket.id });
+    expect(data.ticket.price).toBe(2_147_483_647);
   });
 });

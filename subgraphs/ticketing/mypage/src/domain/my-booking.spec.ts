@@ -16,12 +16,16 @@ interface Arrival {
 }
 
 const at = (iso: string) => new Date(iso);
-/** The four events of one booking's life; PaymentApproved occurs first (payment is approved before the booking commits). */
-const arrivals: Record<'approved' | 'booked' | 'canceled' | 'refunded', Arrival> = {
+/**
+ * The four events of one booking's life; PaymentApproved occurs first (payment is approved before the booking commits).
+ * BookingAbandoned, the fifth, contradicts a booking event (an abandoned booking never exists) but still merges in any order.
+ */
+const arrivals: Record<'approved' | 'booked' | 'canceled' | 'refunded' | 'abandoned', Arrival> = {
   approved: { name: 'PaymentApproved', occurredAt: at('2026-11-21T00:00:00.500Z'), apply: (row) => row.recordPaymentApproved(approved, at('2026-11-21T00:00:00.500Z')) },
   booked: { name: 'TicketBooked v1', occurredAt: at('2026-11-21T00:00:01.000Z'), apply: (row) => row.recordBooked(booked, { version: 1, occurredAt: at('2026-11-21T00:00:01.000Z') }) },
   canceled: { name: 'BookingCanceled v2', occurredAt: at('2026-11-21T00:00:05.000Z'), apply: (row) => row.recordCanceled(canceled, { version: 2, occurredAt: at('2026-11-21T00:00:05.000Z') }) },
   refunded: { name: 'PaymentCanceled', occurredAt: at('2026-11-21T00:00:06.000Z'), apply: (row) => row.recordPaymentCanceled(refunded, at('2026-11-21T00:00:06.000Z')) },
+  abandoned: { name: 'BookingAbandoned', occurredAt: at('2026-11-21T00:00:03.000Z'), apply: (row) => row.recordAbandoned(at('2026-11-21T00:00:03.000Z')) },
 };
 
 /** The row after `order` arrived, starting as the projection does from the first event. */
@@ -41,7 +45,7 @@ function subsets<T>(items: T[]): T[][] {
 }
 
 const snapshot = (row: MyBooking) => ({ ...row, hasBooking: row.hasBooking() });
-const { approved: A, booked: B, canceled: C, refunded: R } = arrivals;
+const { approved: A, booked: B, canceled: C, refunded: R, abandoned: X } = arrivals;
 
 describe('MyBooking merge rules', () => {
   it.each(subsets(Object.values(arrivals)).map((s) => [s.map((a) => a.name).join(' + '), s] as const))(
@@ -57,7 +61,7 @@ describe('MyBooking merge rules', () => {
     for (const order of permutations([A, B, C, R])) {
       expect(snapshot(project(order))).toEqual({
         bookingId: 'b1', ticketId: 't1', ticketTitle: 'Swan Lake', customerId: 'cust-1', organizerId: 'org-1', quantity: 2, amount: 100_000,
-        bookingStatus: 'CANCELED', bookingVersion: 2, paymentStatus: 'CANCELED', updatedAt: R.occurredAt, revision: 1, hasBooking: true,
+        bookingStatus: 'CANCELED', bookingVersion: 2, paymentStatus: 'CANCELED', abandoned: false, updatedAt: R.occurredAt, revision: 1, hasBooking: true,
       });
     }
   });
@@ -93,5 +97,24 @@ describe('MyBooking merge rules', () => {
     row.recordBooked({ ...booked, customerId: 'cust-from-booking', amount: 90_000 }, { version: 1, occurredAt: B.occurredAt });
     R.apply(row);
     expect(row).toMatchObject({ customerId: 'cust-from-booking', amount: 90_000 });
+  });
+
+  it('forgets the payment facts of a booking abandoned before any booking event, whatever the order, for good', () => {
+    for (const order of permutations([A, X, R])) {
+      expect(snapshot(project(order))).toEqual({
+        bookingId: 'b1', ticketId: null, ticketTitle: null, customerId: null, organizerId: null, quantity: null, amount: null,
+        bookingStatus: null, bookingVersion: 0, paymentStatus: 'CANCELED', abandoned: true, updatedAt: R.occurredAt, revision: 1, hasBooking: false,
+      });
+    }
+    const tombstone = project([X]);
+    A.apply(tombstone);
+    expect(tombstone).toMatchObject({ customerId: null, amount: null, paymentStatus: 'APPROVED' });
+    expect(tombstone.hasBooking()).toBe(false);
+  });
+
+  it('keeps the booking facts of a row with a booking event when it is reported abandoned', () => {
+    const row = project([A, B, X]);
+    expect(row.hasBooking()).toBe(true);
+    expect(row).toMatchObject({ customerId: 'cust-1', amount: 100_000, bookingStatus: 'BOOKED', paymentStatus: 'APPROVED', updatedAt: X.occurredAt });
   });
 });

@@ -24,10 +24,15 @@ const PAYMENT_RANK: Record<PaymentStatus, number> = { APPROVED: 1, CANCELED: 2 }
  *   from the newest booking event by `aggregateVersion`; an older one changes nothing but `updatedAt`;
  * - statuses only move forward (BOOKED → CANCELED, APPROVED → CANCELED): a late `TicketBooked`
  *   never resurrects a canceled booking;
- * - payment events fill the customer and amount only while no booking event was seen;
+ * - payment events fill the customer and amount only while no booking event was seen and the
+ *   booking was not abandoned;
+ * - `BookingAbandoned` (the booking will never exist) makes a row without booking events forget
+ *   the payment facts it held: the row stays as a tombstone (booking id, statuses, times), so the
+ *   payment events still to come (payment cancels the approval of an abandoned booking) cannot
+ *   fill them again; a row with a booking event keeps its booking facts;
  * - `updatedAt` is the latest `occurredAt` of the events applied.
  * The row is visible (`hasBooking()`) once a booking event was applied; before that it holds
- * payment facts only and the facts typed `| null` may be null.
+ * payment facts only (none once abandoned) and the facts typed `| null` may be null.
  */
 export class MyBooking {
   ticketId: string | null = null;
@@ -41,6 +46,8 @@ export class MyBooking {
   /** `aggregateVersion` of the newest booking event applied; 0 while none was. */
   bookingVersion = 0;
   paymentStatus: PaymentStatus | null = null;
+  /** True once booking reported that it abandoned this booking (`BookingAbandoned`). */
+  abandoned = false;
   /** Revision of the stored row: replicas updating the same booking at once cannot lose a change. */
   revision = 1;
 
@@ -79,6 +86,19 @@ export class MyBooking {
     this.applyPaymentEvent(payment, 'CANCELED', occurredAt);
   }
 
+  /**
+   * Applies `BookingAbandoned` (SPEC.md 1.4; `BookingAbandoned` in packages/contracts): unless a booking event
+   * was applied, forgets the customer and amount that payment events filled in, for good.
+   */
+  recordAbandoned(occurredAt: Date): void {
+    this.abandoned = true;
+    if (!this.hasBooking()) {
+      this.customerId = null;
+      this.amount = null;
+    }
+    this.touch(occurredAt);
+  }
+
   private applyBookingEvent(booking: TicketBooked | BookingCanceled, status: BookingStatus, stamp: EventStamp): void {
     if (stamp.version > this.bookingVersion) {
       this.bookingVersion = stamp.version;
@@ -95,7 +115,7 @@ export class MyBooking {
 
   private applyPaymentEvent(payment: PaymentApproved | PaymentCanceled, status: PaymentStatus, occurredAt: Date): void {
     if (!this.paymentStatus || PAYMENT_RANK[status] > PAYMENT_RANK[this.paymentStatus]) this.paymentStatus = status;
-    if (!this.hasBooking()) {
+    if (!this.hasBooking() && !this.abandoned) {
       this.customerId ??= payment.customerId;
       this.amount ??= payment.amount;
     }

@@ -4,7 +4,7 @@ import { MyBooking } from '../domain/my-booking';
 /**
  * MikroORM mapping of the `MyBooking` view row (data mapper: the domain class is the entity).
  * `revision` is the optimistic lock between consumer replicas; the indexes serve `myPage` and
- * `organizerPage`.
+ * `organizerPage`. `abandoned` defaults to false for rows stored before it existed.
  */
 export const MyBookingSchema = new EntitySchema<MyBooking>({
   class: MyBooking,
@@ -25,6 +25,7 @@ export const MyBookingSchema = new EntitySchema<MyBooking>({
     bookingStatus: { type: 'string', length: 16, nullable: true },
     bookingVersion: { type: 'integer' },
     paymentStatus: { type: 'string', length: 16, nullable: true },
+    abandoned: { type: 'boolean', default: false },
     updatedAt: { type: 'datetime', length: 3 },
   },
 });

@@ -1,5 +1,5 @@
 import { domainErrorOf } from '@supergraph/testing';
-import { RegisterTicket, Ticket } from './ticket';
+import { MAX_PRICE_KRW, RegisterTicket, Ticket } from './ticket';
 
 const valid: RegisterTicket = { title: 'Swan Lake', venue: 'Seoul Arts Center', price: 50_000, seats: 100, organizerId: 'org-1' };
 
@@ -26,6 +26,7 @@ describe('Ticket', () => {
     [{ price: 0 }, 'input.price'],
     [{ price: -5 }, 'input.price'],
     [{ price: 1.5 }, 'input.price'],
+    [{ price: 2_147_483_648 }, 'input.price'],
     [{ seats: 0 }, 'input.seats'],
     [{ seats: 100_001 }, 'input.seats'],
     [{ title: '   ' }, 'input.title'],
@@ -40,6 +41,17 @@ describe('Ticket', () => {
   it('accepts the boundaries of the contract', () => {
     expect(() => Ticket.register('t1', { ...valid, seats: 1, price: 1, title: 'x'.repeat(200) })).not.toThrow();
     expect(() => Ticket.register('t1', { ...valid, seats: 100_000 })).not.toThrow();
+  });
+
+  it('accepts any price up to the largest GraphQL Int', () => {
+    expect(MAX_PRICE_KRW).toBe(2_147_483_647);
+    expect(Ticket.register('t1', { ...valid, price: 2_147_483_647 }).price).toBe(2_147_483_647);
+  });
+
+  it('keeps the whole lower-cased text for search, even when lower-casing lengthens it', () => {
+    const ticket = Ticket.register('t1', { ...valid, title: 'İ'.repeat(200), venue: 'Hall' });
+    expect(ticket.searchText).toBe(`${'i̇'.repeat(200)} hall`);
+    expect(ticket.searchText).toHaveLength(405);
   });
 
   it('is on sale only inside its sale window and until deleted', () => {

@@ -16,8 +16,11 @@ export interface RegisterTicket {
   saleEndsAt?: Date | null;
 }
 
-/** Largest price accepted, whole KRW (fits a 32-bit GraphQL Int). */
-export const MAX_PRICE_KRW = 2_000_000_000;
+/**
+ * Largest price accepted, whole KRW: the largest GraphQL `Int` (2^31 - 1), since `price` is one
+ * (CONTRACT.md only asks `price` > 0).
+ */
+export const MAX_PRICE_KRW = 2_147_483_647;
 
 /**
  * Ticket aggregate (SPEC.md 1.1, 1.2, 1.11). Registration validates the CONTRACT.md rules
@@ -27,8 +30,11 @@ export const MAX_PRICE_KRW = 2_000_000_000;
 export class Ticket extends AggregateRoot {
   status: TicketStatus = 'ON_SALE';
   deletedAt: Date | null = null;
-  /** Lower-cased `title venue`, for portable case-insensitive search. */
-  searchText: string;
+  /**
+   * Lower-cased `title venue`, for portable case-insensitive search. It may be longer than
+   * title and venue together: lower-casing can lengthen a string ('İ' becomes 'i̇', two characters).
+   */
+  searchText!: string;
 
   private constructor(
     readonly id: string,
@@ -42,7 +48,9 @@ export class Ticket extends AggregateRoot {
     readonly createdAt: Date,
   ) {
     super();
-    this.searchText = `${title} ${venue}`.toLowerCase();
+    // Built from the arguments only when there are some: the ORM instantiates entities without
+    // arguments to read column defaults, and must not find 'undefined undefined' there.
+    if (title !== undefined) this.searchText = `${title} ${venue}`.toLowerCase();
   }
 
   protected get aggregateType(): string {

@@ -1,7 +1,10 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { Ticket } from '../domain/ticket';
 
-/** MikroORM mapping of the Ticket aggregate (data mapper: the aggregate is the entity). */
+/**
+ * MikroORM mapping of the Ticket aggregate (data mapper: the aggregate is the entity).
+ * `searchText` is unbounded `text`: lower-casing may lengthen `title venue` beyond 401 characters.
+ */
 export const TicketSchema = new EntitySchema<Ticket>({
   class: Ticket,
   tableName: 'ticket',
@@ -11,7 +14,7 @@ export const TicketSchema = new EntitySchema<Ticket>({
     version: { type: 'integer' },
     title: { type: 'string', length: 200 },
     venue: { type: 'string', length: 200 },
-    searchText: { type: 'string', length: 401 },
+    searchText: { type: 'text' },
     price: { type: 'integer' },
     seats: { type: 'integer' },
     organizerId: { type: 'string', length: 100 },

@@ -1,4 +1,4 @@
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import { raw, type EntityManager, type FilterQuery } from '@mikro-orm/core';
 import { ensure, invalidInput } from '@supergraph/kernel/domain';
 import { Ticket } from '../../domain/ticket';
 
@@ -29,28 +29,50 @@ function decodeCursor(cursor: string): string {
 }
 
 /**
- * Customer search (SPEC.md 1.3): text in title or venue (case-insensitive), by organizer, on-sale
- * only (not deleted and inside the sale window). Ids are uuid v7, so id order is creation order
- * and the cursor is the last id seen. `totalCount` counts every match, not just the page.
+ * The `LIKE` pattern matching values that contain `text` literally, for `LIKE ? ESCAPE '!'`:
+ * `!`, `%` and `_` in `text` are escaped with `!`. An explicit escape character is the portable
+ * way: SQLite's `LIKE` has no default one, PostgreSQL's and MySQL/MariaDB's is `\`.
+ */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+}
+
+/**
+ * The filter `{ searchText LIKE pattern ESCAPE '!' }` (MikroORM has no operator with an escape
+ * clause). A raw fragment used as a key is consumed by the query that reads it, so every query
+ * needs a filter of its own.
+ */
+function searchTextContains(em: EntityManager, pattern: string): FilterQuery<Ticket> {
+  const column = em.getMetadata(Ticket).properties.searchText.fieldNames[0];
+  return { [raw((alias) => `${alias}.${column} like ? escape '!'`, [pattern])]: [] };
+}
+
+/**
+ * Customer search (SPEC.md 1.3): text in title or venue (case-insensitive, `%`, `_` and every other
+ * character matched literally), by organizer, on-sale only (not deleted and inside the sale
+ * window). Ids are uuid v7, so id order is creation order and the cursor is the last id seen.
+ * `totalCount` counts every match, not just the page. Throws `BAD_USER_INPUT` naming `first`,
+ * `search` or `after`.
  */
 export async function searchTickets(em: EntityManager, args: SearchTickets, now: Date = new Date()): Promise<TicketPage> {
   const first = ensure.intInRange('first', args.first ?? 20, 1, 100);
-  const where: FilterQuery<Ticket>[] = [];
-  if (args.search?.trim()) {
-    const text = ensure.text('search', args.search, 200).toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
-    where.push({ searchText: { $like: `%${text}%` } });
-  }
-  if (args.organizerId) where.push({ organizerId: args.organizerId });
-  if (args.onSaleOnly) {
-    where.push({ status: 'ON_SALE' });
-    where.push({ $or: [{ saleStartsAt: null }, { saleStartsAt: { $lte: now } }] });
-    where.push({ $or: [{ saleEndsAt: null }, { saleEndsAt: { $gt: now } }] });
-  }
-  const filter: FilterQuery<Ticket> = where.length ? { $and: where } : {};
-  const page: FilterQuery<Ticket> = args.after ? { $and: [filter, { id: { $lt: decodeCursor(args.after) } }] } : filter;
+  const pattern = args.search?.trim() ? containsPattern(ensure.text('search', args.search, 200).toLowerCase()) : null;
+  const before = args.after ? decodeCursor(args.after) : null;
+  const matching = (): FilterQuery<Ticket> => {
+    const where: FilterQuery<Ticket>[] = [];
+    if (pattern) where.push(searchTextContains(em, pattern));
+    if (args.organizerId) where.push({ organizerId: args.organizerId });
+    if (args.onSaleOnly) {
+      where.push({ status: 'ON_SALE' });
+      where.push({ $or: [{ saleStartsAt: null }, { saleStartsAt: { $lte: now } }] });
+      where.push({ $or: [{ saleEndsAt: null }, { saleEndsAt: { $gt: now } }] });
+    }
+    return where.length ? { $and: where } : {};
+  };
+  const page: FilterQuery<Ticket> = before ? { $and: [matching(), { id: { $lt: before } }] } : matching();
   const [rows, totalCount] = await Promise.all([
     em.find(Ticket, page, { orderBy: { id: 'desc' }, limit: first + 1 }),
-    em.count(Ticket, filter),
+    em.count(Ticket, matching()),
   ]);
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(node.id), node }));
