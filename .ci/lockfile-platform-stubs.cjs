@@ -7,19 +7,22 @@
  *
  *   node .ci/lockfile-platform-stubs.cjs            add the missing entries (then commit the lockfile)
  *   node .ci/lockfile-platform-stubs.cjs --check    exit 1 when entries are missing, change nothing
+ *   … [--check] <path>                               work on another lockfile than the repository's
  *
  * For each optional dependency `<name>@<version>` of a locked package that has no lockfile entry,
  * it adds `node_modules/<name>` with that version, `optional: true`, the parent's dev flags and the
  * os/cpu/libc read from the package name (darwin-arm64, linux-x64-gnu, win32-x64-msvc, …), so
  * npm skips it on other platforms and, on its own platform, fetches it by name and version.
- * `npm install` keeps such entries. Re-run after upgrading a package with platform binaries.
+ * The file is written the way npm writes it (`stringifyAsNpm`), so a later `npm install` keeps
+ * such entries byte for byte. Re-run after upgrading a package with platform binaries.
  */
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
-const lockPath = path.resolve(__dirname, '..', 'package-lock.json');
-const check = process.argv.includes('--check');
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const lockPath = path.resolve(args.find((arg) => !arg.startsWith('--')) ?? path.join(__dirname, '..', 'package-lock.json'));
 const lock = JSON.parse(fs.readFileSync(lockPath, 'utf8'));
 const packages = lock.packages ?? {};
 
@@ -48,6 +51,24 @@ function platformOf(name) {
   if (!os || !cpu) return null;
   const libc = os === 'linux' ? (/musl/.test(base) ? 'musl' : /gnu/.test(base) ? 'glibc' : undefined) : undefined;
   return { os: [os], cpu: [cpu], ...(libc ? { libc: [libc] } : {}) };
+}
+
+/** Keys npm writes first, in this order, wherever they occur (@npmcli/arborist shrinkwrap.js `swKeyOrder`). */
+const NPM_KEY_ORDER = ['name', 'version', 'lockfileVersion', 'resolved', 'integrity', 'requires', 'packages', 'dependencies'];
+
+/**
+ * JSON text of a lockfile as npm writes it (json-stringify-nice with `NPM_KEY_ORDER`): in every
+ * object the keys of `NPM_KEY_ORDER` first, in that order, then the others by `localeCompare`,
+ * keys whose value is an object (not an array) after all the others; two-space indent and a
+ * final newline. Applied to the whole file, it places the `packages` entries in npm's order too.
+ */
+function stringifyAsNpm(value) {
+  const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const rank = (key) => (NPM_KEY_ORDER.includes(key) ? NPM_KEY_ORDER.indexOf(key) : NPM_KEY_ORDER.length);
+  const compare = ([a, av], [b, bv]) =>
+    isObject(av) !== isObject(bv) ? (isObject(av) ? 1 : -1) : rank(a) - rank(b) || (rank(a) === NPM_KEY_ORDER.length ? a.localeCompare(b, 'en') : 0);
+  const sort = (_key, v) => (isObject(v) ? Object.fromEntries(Object.entries(v).sort(compare)) : v);
+  return `${JSON.stringify(value, sort, 2)}\n`;
 }
 
 /** Whether `name` resolves from the package at `from` (node_modules lookup up the tree). */
@@ -90,9 +111,6 @@ if (check) {
   process.stderr.write(`package-lock.json lacks ${added.length} optional platform entries (npm ci will refuse it):\n${added.map((a) => `  ${a}\n`).join('')}fix: node .ci/lockfile-platform-stubs.cjs && git add package-lock.json\n`);
   process.exit(1);
 }
-const sorted = {};
-for (const key of Object.keys(packages).sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b, 'en')))) sorted[key] = packages[key];
-lock.packages = sorted;
-fs.writeFileSync(lockPath, `${JSON.stringify(lock, null, 2)}\n`);
+fs.writeFileSync(lockPath, stringifyAsNpm(lock));
 process.stdout.write(`package-lock.json: added ${added.length} optional platform entries:\n${added.map((a) => `  ${a}\n`).join('')}`);
 process.exit(unknown.length ? 1 : 0);

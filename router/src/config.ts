@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { loadConfig, ROUTER, servicePort } from '@supergraph/kernel';
+import { exitOnConfigError, loadConfig, ROUTER, servicePort } from '@supergraph/kernel';
 
 /**
  * Router configuration: `ROUTER_PORT` (4000), `SUPERGRAPH_PATH` (schema/supergraph.graphql),
- * `SUBGRAPH_TIMEOUT_MS` (10000: upper bound of one subgraph fetch), plus the base variables;
- * subgraph URLs come from `<NAME>_URL` (kernel catalog).
+ * `SUBGRAPH_TIMEOUT_MS` (10000: upper bound of one subgraph fetch, response body included), plus
+ * the base variables (`SHUTDOWN_DELAY_MS`, …); subgraph URLs come from `<NAME>_URL` (kernel
+ * catalog). A bad variable exits with status 1 after one line naming it.
  */
 export function routerConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(
@@ -14,7 +15,7 @@ export function routerConfig(env: NodeJS.ProcessEnv = process.env) {
     },
     env,
   );
-  return { ...config, port: servicePort(ROUTER, env) };
+  return { ...config, port: exitOnConfigError(() => servicePort(ROUTER, env)) };
 }
 
 export type RouterConfig = ReturnType<typeof routerConfig>;

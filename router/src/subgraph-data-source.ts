@@ -1,17 +1,90 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { CORRELATION_ID_HEADER } from '@supergraph/kernel';
+import { GraphQLError, GraphQLFormattedError } from 'graphql';
 
 /** What the router knows about a client request, available to every subgraph fetch. */
 export interface GatewayContext {
-  /** From the client's `x-correlation-id` header, else new; forwarded to every subgraph so the events a request causes share it. */
+  /** From the client's `x-correlation-id` header when acceptable, else new; forwarded to every subgraph so the events a request causes share it. */
   correlationId: string;
 }
 
+/** How the router reaches one subgraph. */
+export interface SubgraphDataSourceOptions {
+  /** The subgraph's name in the supergraph (`ticket`). */
+  name: string;
+  /** Its GraphQL endpoint. */
+  url: string;
+  /** Upper bound of one fetch (request and response body), ms (`SUBGRAPH_TIMEOUT_MS`). */
+  timeoutMs: number;
+}
+
+type Fetcher = RemoteGraphQLDataSource['fetcher'];
+type GatewayResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
+
 /**
- * The stock data source plus the correlation id header on every subgraph request
- * (ARCHITECTURE.md "Events": correlation ids flow from the client's request into the envelopes).
+ * The stock data source, plus:
+ * - the correlation id header on every subgraph request (ARCHITECTURE.md "Events": correlation
+ *   ids flow from the client's request into the envelopes);
+ * - a per-fetch timeout: a subgraph that does not answer within `timeoutMs` fails that fetch
+ *   (`INTERNAL_SERVER_ERROR` to the client, the router logs which subgraph) instead of holding
+ *   the client's request;
+ * - a subgraph's GraphQL errors answered with a non-2xx status (400 for input its variable
+ *   coercion rejects, e.g. a malformed `DateTime`) reach the client with their messages and codes
+ *   (`BAD_USER_INPUT`), where the stock data source would turn them into one uncoded error.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if ('correlationId' in context && context.correlationId) request.http?.headers.set('x-correlation-id', context.correlationId);
+  private readonly subgraph: string;
+  private readonly timeoutMs: number;
+
+  constructor(options: SubgraphDataSourceOptions) {
+    super({ url: options.url });
+    this.subgraph = options.name;
+    this.timeoutMs = options.timeoutMs;
+    this.fetcher = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) }) as unknown as ReturnType<Fetcher>;
   }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if ('correlationId' in context && context.correlationId) request.http?.headers.set(CORRELATION_ID_HEADER, context.correlationId);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (error instanceof SubgraphErrorResponse) return { errors: error.errors };
+      throw error;
+    }
+  }
+
+  /** A fetch that timed out (request or response body) fails naming the subgraph and the bound. */
+  override didEncounterError(...args: Parameters<RemoteGraphQLDataSource<GatewayContext>['didEncounterError']>): void {
+    const [error] = args;
+    if (error.name === 'TimeoutError') throw new Error(`subgraph ${this.subgraph} did not answer within ${this.timeoutMs} ms`, { cause: error });
+    super.didEncounterError(...args);
+  }
+
+  /** A non-2xx answer: its GraphQL errors when its body is a GraphQL response, else the stock error. */
+  override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
+    const error = await super.errorFromResponse(response);
+    const errors = graphqlErrorsOf((error.extensions.response as { body?: unknown } | undefined)?.body);
+    return errors ? new SubgraphErrorResponse(response.status, errors) : error;
+  }
+}
+
+/** A subgraph answered a non-2xx status with a GraphQL response carrying `errors`. */
+class SubgraphErrorResponse extends GraphQLError {
+  constructor(
+    status: number,
+    readonly errors: GraphQLFormattedError[],
+  ) {
+    super(`subgraph answered ${status} with ${errors.length} GraphQL error(s)`);
+  }
+}
+
+/** The `errors` of a GraphQL response body (message, path and extensions of each), or undefined. */
+function graphqlErrorsOf(body: unknown): GraphQLFormattedError[] | undefined {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  if (!errors.every((e) => typeof (e as { message?: unknown })?.message === 'string')) return undefined;
+  return errors.map(({ message, path, extensions }: GraphQLFormattedError) => ({ message, path, extensions }));
 }

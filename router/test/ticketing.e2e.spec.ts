@@ -114,6 +114,14 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
     expect(await seatsLeft(ticketId)).toBe(5);
   });
 
+  it('passes a subgraph’s rejection of a malformed variable (HTTP 400 from it) on as BAD_USER_INPUT naming the field, without internals', async () => {
+    const input = { title: 'T', venue: 'V', price: 1000, seats: 10, organizerId: organizer, saleStartsAt: 'tomorrow' };
+    const result = await gql(url, REGISTER, { input });
+    expect(result.errors).toEqual([expect.objectContaining({ message: expect.stringContaining('input.saleStartsAt'), extensions: { code: 'BAD_USER_INPUT' } })]);
+    expect(JSON.stringify(result)).not.toMatch(/serviceName|stacktrace|"response"|127\.0\.0\.1/);
+    expect((await gqlData(url, '{ tickets(organizerId: "org-e2e") { edges { node { title } } } }')).tickets.edges).not.toContainEqual({ node: { title: 'T' } });
+  });
+
   it('books with a synchronous payment; the booking carries fields of ticket and payment', async () => {
     const ticketId = await registerTicket('Swan Lake', 50_000, 10);
     const booking = booked(await book(ticketId, 'alice', 2));

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { Supergraph } from '@apollo/federation-internals';
-import { parse, printSchema, GraphQLSchema } from 'graphql';
+import { parse, GraphQLSchema } from 'graphql';
 import { REPO_ROOT, SUBGRAPHS } from '@supergraph/kernel';
 
 /** Where the committed supergraph lives; the router loads it at start. */
@@ -34,9 +34,4 @@ export function apiSchema(supergraphSdl: string): GraphQLSchema {
 /** The committed supergraph SDL. */
 export function committedSupergraph(): string {
   return readFileSync(SUPERGRAPH_PATH, 'utf8');
-}
-
-/** `printSchema` of the API schema, for diffs and docs. */
-export function printApiSchema(supergraphSdl: string): string {
-  return printSchema(apiSchema(supergraphSdl));
 }

@@ -60,13 +60,16 @@ export interface BookingCanceled extends BookingFacts {
 
 /**
  * Why booking gave up on a booking after payment may have approved it:
- * - `SOLD_OUT`: the last seats went to another booking while payment was approving (rule 13);
+ * - `SOLD_OUT`: the last seats went to another booking while payment was approving (rule 13).
+ *   No longer raised: booking holds the seats before it calls payment; kept for earlier events;
  * - `NOT_BOOKABLE`: the ticket stopped being on sale, or was deleted, meanwhile (rules 2, 10);
- * - `PAYMENT_UNAVAILABLE`: the approval call timed out or failed (rule 5): its outcome is
- *   unknown, a late approval may still commit;
- * - `WRITE_FAILED`: booking's own transaction failed for any other reason (store error).
+ * - `PAYMENT_UNAVAILABLE`: the approval call timed out or failed after it may have reached
+ *   payment (rule 5): its outcome is unknown, a late approval may still commit;
+ * - `WRITE_FAILED`: booking's own transaction failed for any other reason (store error);
+ * - `HOLD_EXPIRED`: the seats held for the booking while payment was approving were released
+ *   because the hold outlived its time (booking stopped or stalled between holding and booking).
  */
-export type AbandonReason = 'SOLD_OUT' | 'NOT_BOOKABLE' | 'PAYMENT_UNAVAILABLE' | 'WRITE_FAILED';
+export type AbandonReason = 'SOLD_OUT' | 'NOT_BOOKABLE' | 'PAYMENT_UNAVAILABLE' | 'WRITE_FAILED' | 'HOLD_EXPIRED';
 
 /**
  * `booking` → a booking was abandoned: payment may have approved it (or may still), but the
@@ -80,6 +83,17 @@ export type AbandonReason = 'SOLD_OUT' | 'NOT_BOOKABLE' | 'PAYMENT_UNAVAILABLE' 
 export interface BookingAbandoned extends BookingFacts {
   reason: AbandonReason;
   abandonedAt: string;
+}
+
+/**
+ * `booking` → booking's own step of the ticket-deletion saga (rule 10): it canceled one batch of
+ * the deleted ticket's bookings and more remain; booking itself reacts by canceling the next batch,
+ * each batch in a transaction of its own. Internal to booking (other contexts ignore it).
+ * `aggregateType` `TicketInventory`, `aggregateId` the ticket's id.
+ */
+export interface TicketDeletionContinued {
+  ticketId: string;
+  deletedAt: string;
 }
 
 /** `payment` → a booking's payment was approved (rule 4). */
@@ -107,6 +121,7 @@ export interface TicketingEvents {
   TicketBooked: TicketBooked;
   BookingCanceled: BookingCanceled;
   BookingAbandoned: BookingAbandoned;
+  TicketDeletionContinued: TicketDeletionContinued;
   PaymentApproved: PaymentApproved;
   PaymentCanceled: PaymentCanceled;
 }

@@ -42,8 +42,9 @@ describe('catalog', () => {
       expect(storeUrl(booking, { TICKET_DB_URL: '/var/t.sqlite', DATA_DIR: '/tmp/d' })).toBe('/tmp/d/booking.sqlite');
     });
 
-    it('rejects an unknown STORES profile naming it', () => {
-      expect(() => storeUrl(ticket, { STORES: 'mongo' })).toThrow('STORES must be sqlite or polyglot, got mongo');
+    it('rejects an unknown STORES profile with a ConfigError naming the variable and the value', () => {
+      expect(() => storeUrl(ticket, { STORES: 'mongo' })).toThrow(ConfigError);
+      expect(() => storeUrl(ticket, { STORES: 'mongo' })).toThrow('Invalid configuration:\n  STORES: expected sqlite or polyglot, received "mongo"');
     });
   });
 

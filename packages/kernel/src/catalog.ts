@@ -64,6 +64,8 @@ export function subgraph(name: string): ServiceEntry {
  *    (default `postgresql://postgres@127.0.0.1:5432`) or `MYSQL_URL` (default `mysql://root@127.0.0.1:3306`),
  *    or an SQLite file;
  * 3. otherwise (`STORES=sqlite`, the default): `<DATA_DIR>/<context>.sqlite`, DATA_DIR defaulting to `.data/`.
+ *
+ * Throws `ConfigError` naming `STORES` when it is neither `sqlite` nor `polyglot`.
  */
 export function storeUrl(service: ServiceEntry, env: NodeJS.ProcessEnv = process.env): string {
   const explicit = env[envName(service.name, 'DB_URL')];
@@ -72,7 +74,7 @@ export function storeUrl(service: ServiceEntry, env: NodeJS.ProcessEnv = process
   const sqlite = resolve(dataDir, `${service.name}.sqlite`);
   const profile = env.STORES ?? 'sqlite';
   if (profile === 'sqlite') return sqlite;
-  if (profile !== 'polyglot') throw new Error(`STORES must be sqlite or polyglot, got ${profile}`);
+  if (profile !== 'polyglot') throw new ConfigError(`Invalid configuration:\n  STORES: expected sqlite or polyglot, received "${profile}"`);
   switch (service.polyglotStore) {
     case 'postgresql':
       return `${(env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432').replace(/\/$/, '')}/${service.name}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { baseConfigShape, ConfigError, intVar, loadConfig, parseConfig } from './config';
+import { baseConfigShape, ConfigError, exitOnConfigError, intVar, loadConfig, parseConfig } from './config';
 
 describe('parseConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -10,6 +10,7 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'info',
       NODE_ENV: 'development',
       SERVICE_HOST: '127.0.0.1',
+      SHUTDOWN_DELAY_MS: 0,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -28,6 +29,7 @@ describe('parseConfig', () => {
     ['LOG_LEVEL', { LOG_LEVEL: 'verbose' }],
     ['NODE_ENV', { NODE_ENV: 'staging' }],
     ['EVENTS_NAMESPACE', { EVENTS_NAMESPACE: 'has space' }],
+    ['SHUTDOWN_DELAY_MS', { SHUTDOWN_DELAY_MS: '-1' }],
   ])('names the bad base variable %s', (name, env) => {
     expect(() => parseConfig({}, env)).toThrow(ConfigError);
     expect(() => parseConfig({}, env)).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}: `));
@@ -51,26 +53,74 @@ describe('parseConfig', () => {
   });
 
   it('exposes the base shape so contexts can extend it', () => {
-    expect(Object.keys(baseConfigShape).sort()).toEqual(['EVENTS_NAMESPACE', 'LOG_LEVEL', 'NODE_ENV', 'REDIS_URL', 'SERVICE_HOST']);
+    expect(Object.keys(baseConfigShape).sort()).toEqual(['EVENTS_NAMESPACE', 'LOG_LEVEL', 'NODE_ENV', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS']);
+  });
+
+  it('reads SHUTDOWN_DELAY_MS as whole milliseconds', () => {
+    expect(parseConfig({}, { SHUTDOWN_DELAY_MS: '5000' }).SHUTDOWN_DELAY_MS).toBe(5000);
   });
 });
 
+/** Runs `body` with `process.exit` throwing `exit <code>` and stderr captured; returns what was written. */
+function capturingExit(body: () => void): string[] {
+  const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+    throw new Error(`exit ${code}`);
+  }) as never);
+  const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    body();
+    return write.mock.calls.map(([chunk]) => String(chunk));
+  } finally {
+    exit.mockRestore();
+    write.mockRestore();
+  }
+}
+
 describe('loadConfig', () => {
-  it('prints the message and exits with status 1 on bad configuration', () => {
-    const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
-      throw new Error(`exit ${code}`);
-    }) as never);
-    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      expect(() => loadConfig({}, { LOG_LEVEL: 'loud' })).toThrow('exit 1');
-      expect(String(write.mock.calls[0][0])).toMatch(/LOG_LEVEL: /);
-    } finally {
-      exit.mockRestore();
-      write.mockRestore();
-    }
+  it('prints one line naming the bad variables and exits with status 1 on bad configuration', () => {
+    const written = capturingExit(() => expect(() => loadConfig({ LIMIT: intVar(1) }, { LOG_LEVEL: 'loud', LIMIT: 'x' })).toThrow('exit 1'));
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatch(/^Invalid configuration: LOG_LEVEL: .+; LIMIT: .+\n$/);
+    expect(written[0].trimEnd()).not.toContain('\n');
   });
 
   it('returns the config when it is valid', () => {
     expect(loadConfig({}, { LOG_LEVEL: 'warn' }).LOG_LEVEL).toBe('warn');
+  });
+});
+
+describe('exitOnConfigError', () => {
+  it('returns what the read returns', () => {
+    expect(exitOnConfigError(() => 42)).toBe(42);
+  });
+
+  it('prints a ConfigError thrown by the read on one line, without a stack, and exits with status 1', () => {
+    const written = capturingExit(() =>
+      expect(() =>
+        exitOnConfigError(() => {
+          throw new ConfigError('Invalid configuration:\n  TICKET_PORT: expected a port number 0-65535, received "abc"');
+        }),
+      ).toThrow('exit 1'),
+    );
+    expect(written).toEqual(['Invalid configuration: TICKET_PORT: expected a port number 0-65535, received "abc"\n']);
+  });
+
+  it('prints a one-line message as it is', () => {
+    const written = capturingExit(() =>
+      expect(() =>
+        exitOnConfigError(() => {
+          throw new ConfigError('PORT is bad');
+        }),
+      ).toThrow('exit 1'),
+    );
+    expect(written).toEqual(['PORT is bad\n']);
+  });
+
+  it('rethrows anything else', () => {
+    expect(() =>
+      exitOnConfigError(() => {
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
   });
 });

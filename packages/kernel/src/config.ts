@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOG_LEVELS } from './logger';
 
 /**
  * Variables every service reads (validated once at start):
@@ -6,13 +7,17 @@ import { z } from 'zod';
  * - `EVENTS_NAMESPACE`: prefix of every stream name (default empty; tests use it to isolate runs)
  * - `LOG_LEVEL` (pino level, default `info`), `NODE_ENV`
  * - `SERVICE_HOST` (default `127.0.0.1`): the address services listen on.
+ * - `SHUTDOWN_DELAY_MS` (default 0): on SIGTERM, how long `/health/ready` answers 503 while
+ *   requests are still served before the listener closes (lets load balancers and Kubernetes
+ *   endpoints stop routing here first).
  */
 export const baseConfigShape = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
   EVENTS_NAMESPACE: z.string().regex(/^[A-Za-z0-9:_.-]*$/).default(''),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SERVICE_HOST: z.string().default('127.0.0.1'),
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
 };
 
 /** Positive integer read from a string variable. */
@@ -41,13 +46,36 @@ export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.Proce
   return Object.freeze(result.data) as Readonly<BaseConfig & z.infer<z.ZodObject<S>>>;
 }
 
-/** `parseConfig` for a process entry point: prints the message and exits with status 1 on bad config. */
+/** `parseConfig` for a process entry point: on bad config prints one line naming the variables and exits with status 1. */
 export function loadConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): Readonly<BaseConfig & z.infer<z.ZodObject<S>>> {
+  return exitOnConfigError(() => parseConfig(shape, env));
+}
+
+/**
+ * Runs `read` (anything that validates configuration: `parseConfig`, `servicePort`, `storeUrl`)
+ * and returns its result; on a `ConfigError` prints its message on one line to stderr and exits
+ * with status 1 (no stack trace; `exitWithConfigError`). Other errors are rethrown.
+ */
+export function exitOnConfigError<T>(read: () => T): T {
   try {
-    return parseConfig(shape, env);
+    return read();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+    return exitWithConfigError(error);
   }
+}
+
+/** Prints the message of `error` on one line (`Invalid configuration: PORT: …; LOG_LEVEL: …`) to stderr and exits with status 1. */
+export function exitWithConfigError(error: ConfigError): never {
+  process.stderr.write(`${configErrorLine(error)}\n`);
+  return process.exit(1);
+}
+
+/**
+ * A `ConfigError` message on one line: `Invalid configuration: PORT: expected number, received
+ * "abc"; LOG_LEVEL: …` (the message lists one variable per line).
+ */
+function configErrorLine(error: ConfigError): string {
+  const [head, ...issues] = error.message.split('\n').map((line) => line.trim()).filter(Boolean);
+  return issues.length === 0 ? head : `${head} ${issues.join('; ')}`;
 }

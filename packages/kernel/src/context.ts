@@ -12,15 +12,17 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { servicePort, storeUrl, subgraph } from './catalog';
-import { BaseConfig, loadConfig } from './config';
-import { EventMeta, newId } from './events/envelope';
+import { BaseConfig, exitOnConfigError, parseConfig } from './config';
+import { EventMeta } from './events/envelope';
 import { OutboxRelay } from './events/outbox-relay';
 import { StreamConsumer, StreamConsumerOptions } from './events/stream-consumer';
 import { UnitOfWork } from './events/unit-of-work';
 import { createErrorFormatter } from './graphql/errors';
 import { createLogger } from './logger';
 import { createRedis, eventStream } from './redis';
+import { CORRELATION_ID_HEADER, correlationIdFrom } from './server/correlation';
 import { mountHealth } from './server/health';
+import { httpErrorHandler } from './server/http-errors';
 import { openStore, storeReachable } from './store/orm';
 
 /**
@@ -42,15 +44,16 @@ export interface ContextRuntime<C extends object = object> {
 /** What every resolver gets: a fresh EntityManager fork and the request's correlation id. */
 export interface RequestContext {
   em: EntityManager;
-  /** From the `x-correlation-id` header, else new; goes into the events the request raises. */
+  /** From the `x-correlation-id` header when acceptable (`correlationIdFrom`), else new; goes into the events the request raises. */
   correlationId: string;
   /** Meta for events raised by this request's command. */
   meta: EventMeta;
 }
 
 /**
- * Opens a context: config (base variables + `configShape`, exits naming a bad variable), store at
- * `storeUrl` of the catalog entry (schema updated by MikroORM), Redis, unit of work and relay.
+ * Opens a context: config (base variables + `configShape`, `<NAME>_PORT`, `STORES`; a bad one
+ * exits with status 1 after one line naming it, as `loadConfig` does), store at `storeUrl` of the
+ * catalog entry (schema updated by MikroORM), Redis, unit of work and relay.
  */
 export async function openContext<S extends z.ZodRawShape>(
   name: string,
@@ -58,11 +61,12 @@ export async function openContext<S extends z.ZodRawShape>(
 ): Promise<ContextRuntime<z.infer<z.ZodObject<S>>>> {
   const env = options.env ?? process.env;
   const entry = subgraph(name);
-  const parsed = loadConfig(options.configShape ?? ({} as S), env);
-  const config = Object.freeze({ ...parsed, port: servicePort(entry, env), storeUrl: storeUrl(entry, env) });
+  const config = exitOnConfigError(() =>
+    Object.freeze({ ...parseConfig(options.configShape ?? ({} as S), env), port: servicePort(entry, env), storeUrl: storeUrl(entry, env) }),
+  );
   const logger = createLogger(name, config.LOG_LEVEL);
   const orm = await openStore({ context: name, url: config.storeUrl, entities: options.entities });
-  const redis = createRedis(config.REDIS_URL, { name });
+  const redis = createRedis(config.REDIS_URL, { name, logger: logger.child({ component: 'redis' }) });
   const relay = new OutboxRelay(orm, redis, logger.child({ component: 'outbox-relay' }));
   const uow = new UnitOfWork(name, eventStream(config.EVENTS_NAMESPACE, name), relay);
   return {
@@ -108,18 +112,30 @@ export interface ServeOptions<Ctx extends RequestContext> {
   handleSignals?: boolean;
   /**
    * On stop, how long `/health/ready` answers 503 while requests are still served, before the
-   * listener closes, in ms [0]. Lets load balancers stop routing here first (e.g. the endpoint
-   * propagation delay of Kubernetes); with 0 the listener closes at once.
+   * listener closes, in ms [`SHUTDOWN_DELAY_MS` of the config, default 0]. Lets load balancers
+   * stop routing here first (e.g. the endpoint propagation delay of Kubernetes); with 0 the
+   * listener closes at once.
    */
   drainDelayMs?: number;
 }
 
 /**
+ * How long, in ms, stopping waits for in-flight HTTP requests before closing their connections
+ * (`ApolloServerPluginDrainHttpServer`'s `stopGracePeriodMillis`). Half of `STOP_GRACE_MS`, so
+ * the consumers and the outbox relay still get time to drain before a forced exit.
+ */
+export const HTTP_STOP_GRACE_MS = 5_000;
+
+/** How long, in ms, `stopOnSignals` lets a stop take (after any drain delay) before forcing exit 1. */
+export const STOP_GRACE_MS = 10_000;
+
+/**
  * Serves a context as an Apollo Federation 2 subgraph on its own port: POST/GET `/graphql`,
- * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining). Starts the
+ * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining); a malformed or
+ * oversized (> 1 MB) body gets a GraphQL-shaped `BAD_REQUEST` (`httpErrorHandler`). Starts the
  * outbox relay and the consumers. Stop order (SIGTERM): readiness 503 (for `drainDelayMs`), stop
- * accepting and finish in-flight requests, stop consumers after their current event, publish what
- * is left, close.
+ * accepting and finish in-flight requests (at most `HTTP_STOP_GRACE_MS`), stop consumers after
+ * their current event, publish what is left, close.
  */
 export async function serveSubgraph<Ctx extends RequestContext>(runtime: ContextRuntime, options: ServeOptions<Ctx>): Promise<RunningService> {
   const { logger, orm, redis } = runtime;
@@ -133,7 +149,7 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
     formatError: createErrorFormatter(logger),
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_STOP_GRACE_MS }), ApolloServerPluginInlineTraceDisabled()],
   });
   await apollo.start();
   app.use(
@@ -141,13 +157,13 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
     express.json({ limit: '1mb' }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const header = req.headers['x-correlation-id'];
-        const correlationId = typeof header === 'string' && header.length <= 100 ? header : newId();
+        const correlationId = correlationIdFrom(req.headers[CORRELATION_ID_HEADER]);
         const base: RequestContext = { em: orm.em.fork(), correlationId, meta: { correlationId, causationId: null } };
         return options.context ? options.context(base) : (base as Ctx);
       },
     }),
   );
+  app.use(httpErrorHandler(logger));
 
   await new Promise<void>((resolve) => httpServer.listen(options.port ?? runtime.config.port, runtime.config.SERVICE_HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -156,11 +172,12 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   const url = `http://${runtime.config.SERVICE_HOST}:${port}/graphql`;
   logger.info({ url }, `${runtime.name} subgraph ready`);
 
+  const drainDelayMs = options.drainDelayMs ?? runtime.config.SHUTDOWN_DELAY_MS;
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
-      if (options.drainDelayMs) await new Promise((resolve) => setTimeout(resolve, options.drainDelayMs));
+      if (drainDelayMs) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
       await apollo.stop();
       await Promise.all((options.consumers ?? []).map((c) => c.stop()));
       await runtime.relay.stop();
@@ -171,14 +188,15 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
       logger.info(`${runtime.name} stopped`);
     })());
 
-  if (options.handleSignals ?? true) stopOnSignals(stop, logger);
+  if (options.handleSignals ?? true) stopOnSignals(stop, logger, drainDelayMs + STOP_GRACE_MS);
   return { url, port, stop };
 }
 
 /**
- * On SIGTERM/SIGINT runs `stop` once and exits 0 (1 if it failed or took over `graceMs`, default 10 s).
+ * On SIGTERM/SIGINT runs `stop` once and exits 0 (1 if it failed or took over `graceMs`, default
+ * `STOP_GRACE_MS`; pass the drain delay on top when `stop` waits one first).
  */
-export function stopOnSignals(stop: () => Promise<void>, logger: Logger, graceMs = 10_000): void {
+export function stopOnSignals(stop: () => Promise<void>, logger: Logger, graceMs = STOP_GRACE_MS): void {
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping');
     const force = setTimeout(() => process.exit(1), graceMs);

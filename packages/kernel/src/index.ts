@@ -17,3 +17,6 @@ export * from './graphql/errors';
 export * from './graphql/scalars';
 export * from './graphql/loaders';
 export * from './server/health';
+export * from './server/http-errors';
+export * from './server/correlation';
+export * from './run-main';

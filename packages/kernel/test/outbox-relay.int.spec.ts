@@ -131,6 +131,27 @@ describe('OutboxRelay (PostgreSQL + Redis)', () => {
     expect(await streamEntries(redis, stream)).toHaveLength(1);
   });
 
+  it('when an XADD of a batch fails, marks the rows before it published first: only the failed row and those after it go out again', async () => {
+    const good = streamOf('partial');
+    const bad = streamOf('wrongtype');
+    await redis.set(bad, 'not a stream'); // XADD to it fails with WRONGTYPE, the others of the pipeline succeed
+    const relay = relayOn(redis);
+    const first = await openCounter(new UnitOfWork('counting', good), orm);
+    const second = await openCounter(new UnitOfWork('counting', good), orm);
+    const blocked = await openCounter(new UnitOfWork('counting', bad), orm);
+    const after = await openCounter(new UnitOfWork('counting', good), orm);
+
+    await expect(relay.drainOnce()).rejects.toThrow(/WRONGTYPE/);
+    expect(await unpublished()).toBe(2);
+    await redis.del(bad);
+    expect(await relay.drainOnce()).toBe(2);
+
+    const aggregateIds = async (stream: string) => (await streamEntries(redis, stream)).map((e) => JSON.parse(e.fields.envelope).aggregateId);
+    // `after` went out with the failed batch and again after it: consumers drop the copy by event id.
+    expect(await aggregateIds(good)).toEqual([first, second, after, after]);
+    expect(await aggregateIds(bad)).toEqual([blocked]);
+  });
+
   describe('while Redis is unreachable', () => {
     let own: OwnRedis | undefined;
     let connection: Redis | undefined;
@@ -138,6 +159,27 @@ describe('OutboxRelay (PostgreSQL + Redis)', () => {
       await Promise.all(relays.splice(0).map((r) => r.stop()));
       connection?.disconnect();
       await own?.stop();
+    });
+
+    it('wake() (a commit) does not cut the backoff short while publishing fails', async () => {
+      connection = createRedis(`redis://127.0.0.1:${await freePort()}`, { logger: silentLogger });
+      const attempts: number[] = [];
+      const pipeline = connection.pipeline.bind(connection);
+      jest.spyOn(connection, 'pipeline').mockImplementation(((...args: Parameters<Redis['pipeline']>) => {
+        attempts.push(Date.now());
+        return pipeline(...args);
+      }) as Redis['pipeline']);
+      const relay = relayOn(connection, { pollIntervalMs: 60_000, maxBackoffMs: 60_000 });
+      relay.start();
+      await openCounter(new UnitOfWork('counting', streamOf('backoff'), relay), orm);
+      const commits = setInterval(() => relay.wake(), 5); // commits keep arriving during the outage
+      try {
+        await waitFor('four publication attempts', () => attempts.length >= 4, 10_000);
+      } finally {
+        clearInterval(commits);
+      }
+      const gaps = attempts.slice(1, 4).map((at, i) => at - attempts[i]);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(150); // backoff: 200, 400, 800 ms
     });
 
     it('rows wait in the outbox and are all published, in order, once Redis is back (twice)', async () => {

@@ -2,23 +2,27 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
-import { errorCode, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
-import { ContextRuntime, createConsumer, openContext, RunningService, serveSubgraph } from '../src/context';
+import { errorCode, freshStore, FreshStore, gql, gqlData, postBadBodies, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { ContextRuntime, createConsumer, HTTP_STOP_GRACE_MS, openContext, RunningService, serveSubgraph } from '../src/context';
 import { DomainError } from '../src/domain';
 import { newId } from '../src/events/envelope';
 import { UnitOfWork } from '../src/events/unit-of-work';
 import { createRedis } from '../src/redis';
 import { mountHealth } from '../src/server/health';
+import { httpErrorHandler } from '../src/server/http-errors';
 import { storeReachable } from '../src/store/orm';
 import type { RequestContext } from '../src/context';
-import { Counter, CounterSchema, findCounter, publish, redisReady, sourceEvent, streamEntries } from './fixtures';
+import { Counter, CounterSchema, findCounter, publish, redisReady, sourceEvent, streamEntries, UUID_V7 } from './fixtures';
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
   type Counter @key(fields: "id") { id: ID! label: String! value: Int! }
-  type Query { counter(id: ID!): Counter  boom: Int  declined: Int }
+  type Query { counter(id: ID!): Counter  boom: Int  declined: Int  hang: Int }
   type Mutation { openCounter(label: String!): Counter! }
 `);
+
+/** The body `httpErrorHandler` answers a client error with. */
+const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
 
 /** A tiny context served by the kernel: the catalog's `ticket` entry with test-only entities. */
 describe('serveSubgraph + health (SQLite + Redis)', () => {
@@ -32,7 +36,10 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
 
   beforeAll(async () => {
     store = await freshStore('sqlite', 'serve');
-    runtime = await openContext('ticket', { entities: [CounterSchema], env: { TICKET_DB_URL: store.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent' } });
+    runtime = await openContext('ticket', {
+      entities: [CounterSchema],
+      env: { TICKET_DB_URL: store.url, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: '400' },
+    });
     const consumer = createConsumer(runtime, {
       blockMs: 100,
       subscriptions: { [runtime.stream('source')]: { Counted: async (event) => void counted.push(event.id) } },
@@ -48,6 +55,7 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
           declined: () => {
             throw new DomainError('PAYMENT_DECLINED', 'card declined', 'input.card');
           },
+          hang: () => new Promise(() => undefined),
         },
         Mutation: {
           openCounter: (_: unknown, { label }: { label: string }, ctx: RequestContext) =>
@@ -61,7 +69,6 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
       consumers: [consumer],
       port: 0,
       handleSignals: false,
-      drainDelayMs: 400,
     });
     base = service.url.replace(/\/graphql$/, '');
     redis = createRedis(REDIS_URL);
@@ -77,7 +84,7 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
 
   it('opens the context from its env: config, port override, store URL, stream names', () => {
     expect(runtime.name).toBe('ticket');
-    expect(runtime.config).toMatchObject({ EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent', storeUrl: store.url, port: 4001 });
+    expect(runtime.config).toMatchObject({ EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: 400, storeUrl: store.url, port: 4001 });
     expect(runtime.uow.stream).toBe(`${ns.namespace}ticket.events`);
     expect(runtime.stream('booking')).toBe(`${ns.namespace}booking.events`);
     expect(service.port).toBeGreaterThan(0);
@@ -108,6 +115,20 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
     expect((await gqlData(service.url, 'query($id: ID!) { counter(id: $id) { value } }', { id })).counter).toEqual({ value: 0 });
   });
 
+  it('replaces a client correlation id that is not 1-100 of [A-Za-z0-9._:-] with a new one in the events', async () => {
+    const data = await gqlData(service.url, 'mutation { openCounter(label: "traced") { id } }', {}, { 'x-correlation-id': 'evil <b>id</b>' });
+    const envelope = await waitFor('the event on ticket.events', async () =>
+      (await streamEntries(redis, runtime.uow.stream)).map((e) => JSON.parse(e.fields.envelope)).find((env) => env.aggregateId === data.openCounter.id),
+    );
+    expect(envelope.correlationId).toMatch(UUID_V7);
+  });
+
+  it('answers a malformed JSON body (400) and one over 1 MB (413) with a GraphQL-shaped BAD_REQUEST and no stack', async () => {
+    const { malformed, oversized } = await postBadBodies(service.url);
+    expect([malformed.status, malformed.contentType, JSON.parse(malformed.text)]).toEqual([400, expect.stringMatching(/^application\/json/), badRequest('The request body is not valid JSON')]);
+    expect([oversized.status, JSON.parse(oversized.text)]).toEqual([413, badRequest('The request body is larger than the limit of 1048576 bytes')]);
+  });
+
   it('runs the consumers it was given', async () => {
     const event = sourceEvent('Counted', { counterId: newId() });
     await publish(redis, runtime.stream('source'), event);
@@ -128,11 +149,14 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
     expect(JSON.stringify(invalid)).not.toMatch(/stacktrace/);
   });
 
-  it('stop(): readiness turns 503 (draining) while still serving, then everything is closed and nothing committed is left unpublished', async () => {
+  it('stop(): readiness 503 (draining) for SHUTDOWN_DELAY_MS while still serving, in-flight requests get at most HTTP_STOP_GRACE_MS, then everything is closed and nothing committed is left unpublished', async () => {
     // Committed without waking the relay (as another replica would): stop must still publish it.
     const late = newId();
     await new UnitOfWork('ticket', runtime.uow.stream).run(runtime.orm.em, { correlationId: newId(), causationId: null }, async (tx) => tx.persist(Counter.open(late, 'late')));
+    // A request that never finishes must not eat the time the consumers and the relay need.
+    const hanging = gql(service.url, '{ hang }').catch((error: unknown) => error);
 
+    const started = Date.now();
     const stopping = service.stop();
     expect(service.stop()).toBe(stopping); // idempotent
     const draining = await waitFor('readiness 503 while draining', async () => {
@@ -141,12 +165,107 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
     }, 1000, 10);
     expect(draining).toMatchObject({ status: 'draining' });
     await stopping;
+    expect(Date.now() - started).toBeLessThan(400 + HTTP_STOP_GRACE_MS + 2000);
+    expect(String(await hanging)).toMatch(/fetch failed/);
 
     await expect(fetch(`${base}/health/live`)).rejects.toThrow();
     expect(await storeReachable(runtime.orm)).toBe(false);
     await waitFor('the Redis connection to close', () => runtime.redis.status === 'end');
     const published = (await streamEntries(redis, runtime.uow.stream)).map((e) => JSON.parse(e.fields.envelope).aggregateId);
     expect(published).toContain(late);
+  }, 15_000);
+});
+
+describe('openContext configuration errors', () => {
+  let exit: jest.SpyInstance;
+  let stderr: jest.SpyInstance;
+  beforeEach(() => {
+    exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+      throw new Error(`exit ${code}`);
+    }) as never);
+    stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  });
+  afterEach(() => {
+    exit.mockRestore();
+    stderr.mockRestore();
+  });
+
+  it.each([
+    [{ TICKET_PORT: 'abc' }, 'Invalid configuration: TICKET_PORT: expected a port number 0-65535, received "abc"'],
+    [{ STORES: 'mongo' }, 'Invalid configuration: STORES: expected sqlite or polyglot, received "mongo"'],
+    [{ LOG_LEVEL: 'loud' }, expect.stringMatching(/^Invalid configuration: LOG_LEVEL: /)],
+  ])('exits with status 1 after one line naming the bad variable (%o), before opening anything', async (env, line) => {
+    await expect(openContext('ticket', { entities: [CounterSchema], env })).rejects.toThrow('exit 1');
+    expect(exit).toHaveBeenCalledWith(1);
+    expect(stderr.mock.calls.map(([chunk]) => String(chunk).replace(/\n$/, ''))).toEqual([line]);
+  });
+});
+
+describe('httpErrorHandler', () => {
+  const logger = { warn: jest.fn(), error: jest.fn() };
+  const serve = async (mount: (app: express.Express) => void) => {
+    const app = express();
+    mount(app);
+    app.use(httpErrorHandler(logger as never));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolve) => server.close(resolve)) };
+  };
+  beforeEach(() => {
+    logger.warn.mockClear();
+    logger.error.mockClear();
+  });
+
+  it('answers client errors of the body parser with their status and BAD_REQUEST, logging them at warn without a stack', async () => {
+    const { url, close } = await serve((app) => app.post('/graphql', express.json({ limit: '1kb' }), (_req, res) => void res.json({ ok: true })));
+    try {
+      const post = (body: string, type = 'application/json') => fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': type }, body });
+      const cases: [Response, number, string][] = [
+        [await post('{'), 400, 'The request body is not valid JSON'],
+        [await post(JSON.stringify({ pad: 'x'.repeat(2000) })), 413, 'The request body is larger than the limit of 1024 bytes'],
+        [await post('{}', 'application/json; charset=latin1'), 415, 'unsupported charset "LATIN1"'],
+      ];
+      for (const [res, status, message] of cases) {
+        expect([res.status, await res.json()]).toEqual([status, badRequest(message)]);
+      }
+      expect(logger.warn).toHaveBeenCalledTimes(3);
+      expect(logger.warn.mock.calls[0]).toEqual([{ method: 'POST', path: '/graphql', status: 400, type: 'entity.parse.failed', reason: expect.any(String) }, 'bad request']);
+      for (const [fields] of logger.warn.mock.calls) expect(Object.keys(fields).sort()).toEqual(['method', 'path', 'reason', 'status', 'type']); // no err, no stack
+      expect(logger.error).not.toHaveBeenCalled();
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers any other error as INTERNAL_SERVER_ERROR with a generic message, logging it at error', async () => {
+    const failure = new Error('ECONNREFUSED /srv/app/secret.ts');
+    const { url, close } = await serve((app) =>
+      app.get('/boom', () => {
+        throw failure;
+      }),
+    );
+    try {
+      const res = await fetch(`${url}/boom`);
+      expect([res.status, await res.json()]).toEqual([500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }]);
+      expect(logger.error).toHaveBeenCalledWith({ method: 'GET', path: '/boom', status: 500, err: failure }, 'request failed');
+    } finally {
+      await close();
+    }
+  });
+
+  it('closes the connection when the response had already begun', async () => {
+    const { url, close } = await serve((app) =>
+      app.get('/partial', (_req, res, next) => {
+        res.writeHead(200, { 'content-type': 'text/plain' }).write('half');
+        next(new Error('failed midway'));
+      }),
+    );
+    try {
+      await expect(fetch(`${url}/partial`).then((res) => res.text())).rejects.toThrow();
+      expect(logger.error).toHaveBeenCalledTimes(1);
+    } finally {
+      await close();
+    }
   });
 });
 

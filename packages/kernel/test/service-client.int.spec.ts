@@ -2,10 +2,10 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@supergraph/testing';
 import { DomainError } from '../src/domain';
-import { ServiceClient, ServiceClientOptions } from '../src/sync/service-client';
+import { ServiceClient, ServiceClientOptions, ServiceUnavailableError } from '../src/sync/service-client';
 import { freePort } from './fixtures';
 
-type Mode = 'ok' | 'declined' | 'bad-input' | 'server-error' | 'graphql-error' | 'not-json' | 'slow';
+type Mode = 'ok' | 'declined' | 'bad-input' | 'server-error' | 'graphql-error' | 'not-json' | 'slow' | 'hang-up';
 
 /** A stand-in for another context's /graphql endpoint; `mode` decides how it answers. */
 class FakeService {
@@ -47,6 +47,8 @@ class FakeService {
         return void res.writeHead(500, { 'content-type': 'text/html' }).end('<h1>500</h1>');
       case 'not-json':
         return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
+      case 'hang-up':
+        return void req.socket.destroy();
       case 'slow': {
         const timer = setTimeout(() => {
           this.slowTimers.delete(timer);
@@ -119,25 +121,35 @@ describe('ServiceClient (real HTTP)', () => {
     ['a 500 answer', 'server-error'],
     ['a GraphQL error without a business code', 'graphql-error'],
     ['a body that is not JSON', 'not-json'],
-  ] as const)('%s raises the unavailable code', async (_what, mode) => {
+    ['a connection closed after the request was sent', 'hang-up'],
+  ] as const)('%s raises the unavailable code; the request reached the callee, so its outcome is unknown', async (_what, mode) => {
     service.mode = mode;
     const { error } = await failure(call(client()));
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error).toBeInstanceOf(DomainError);
-    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', message: 'payment is unavailable, try again later' });
+    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', message: 'payment is unavailable, try again later', outcomeUnknown: true });
+    expect(service.hits).toBe(1);
   });
 
-  it('connection refused raises the unavailable code at once', async () => {
-    const c = new ServiceClient({ service: 'payment', url: `http://127.0.0.1:${await freePort()}/graphql`, unavailableCode: 'PAYMENT_UNAVAILABLE', timeoutMs: 300 });
-    clients.push(c);
+  // `localhost` may resolve to ::1 and 127.0.0.1: when every address refuses, Node may report an AggregateError of them.
+  it.each(['127.0.0.1', 'localhost'])('connection refused (%s) raises the unavailable code at once; the request was never sent (outcome known)', async (host) => {
+    const c = client({ url: `http://${host}:${await freePort()}/graphql` });
     const { error, ms } = await failure(call(c));
-    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', outcomeUnknown: false });
     expect(ms).toBeLessThan(300);
   });
 
-  it('a callee slower than timeoutMs raises the unavailable code within the timeout (+ small margin)', async () => {
+  it('an unknown host raises the unavailable code; the request was never sent (outcome known)', async () => {
+    const { error } = await failure(call(client({ url: 'http://payment.invalid/graphql', timeoutMs: 1000 })));
+    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', outcomeUnknown: false });
+  });
+
+  it('a callee slower than timeoutMs raises the unavailable code within the timeout (+ small margin); its outcome is unknown', async () => {
     service.mode = 'slow';
     const { error, ms } = await failure(call(client({ timeoutMs: 300 })));
-    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', outcomeUnknown: true });
+    expect(service.hits).toBe(1);
     expect(ms).toBeGreaterThanOrEqual(290);
     expect(ms).toBeLessThan(300 + 150);
   });
@@ -152,7 +164,8 @@ describe('ServiceClient (real HTTP)', () => {
     service.mode = 'ok'; // healthy again, but the breaker does not know yet
     for (let i = 0; i < 5; i += 1) {
       const { error, ms } = await failure(call(c));
-      expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+      expect(error).toBeInstanceOf(ServiceUnavailableError);
+      expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', outcomeUnknown: false });
       expect(ms).toBeLessThan(100);
     }
     expect(service.hits).toBe(3); // the open breaker never touched the network
@@ -161,6 +174,14 @@ describe('ServiceClient (real HTTP)', () => {
     await expect(call(c)).resolves.toEqual({ approvePayment: { id: 'p-1', status: 'APPROVED' } });
     expect(c.state).toBe('closed');
     expect(service.hits).toBe(4);
+  });
+
+  it('a client shut down refuses calls without sending them (outcome known)', async () => {
+    const c = client();
+    c.shutdown();
+    const { error } = await failure(call(c));
+    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', outcomeUnknown: false });
+    expect(service.hits).toBe(0);
   });
 
   it('a failed half-open trial opens it again', async () => {

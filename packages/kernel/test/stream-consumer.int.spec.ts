@@ -237,29 +237,40 @@ describe('StreamConsumer (PostgreSQL + Redis)', () => {
     expect(await streamEntries(h.redis, deadLetterStream(stream))).toHaveLength(1);
   });
 
-  it('pauses while its own store is down instead of dead-lettering good events, and applies them when it is back', async () => {
+  it('pauses while its own store is down without re-reading (delivery counts stay small), and applies the events when it is back', async () => {
     const { stream, group } = h.names('outage');
     const orm = await openStore({ context: 'consumer-outage', url: h.store.url, entities: [CounterSchema] });
     try {
-      const consumer = new StreamConsumer(orm, h.redis, h.uow, silentLogger, { group, maxDeliveries: 2, blockMs: 100, retryDelayMs: 50, subscriptions: { [stream]: { Increment: increment } } });
+      const deliveries: number[] = [];
+      const counting: EventHandler = async (event, tx) => {
+        const [[, , , count]] = (await h.redis.xpending(stream, group, '-', '+', 1)) as [string, string, number, number][];
+        deliveries.push(count);
+        await increment(event, tx);
+      };
+      const consumer = new StreamConsumer(orm, h.redis, h.uow, silentLogger, { group, maxDeliveries: 3, blockMs: 100, retryDelayMs: 50, subscriptions: { [stream]: { Increment: counting } } });
       h.consumers.push(consumer);
+      const probes = jest.spyOn(orm, 'isConnected');
       await orm.close(true);
       consumer.start();
       const counterId = newId();
       await publish(h.redis, stream, incrementEvent(counterId, 5));
-      await waitFor('the entry to be delivered more than maxDeliveries times', async () => {
-        const [entry] = (await h.redis.xpending(stream, group, '-', '+', 1)) as [string, string, number, number][];
-        return entry !== undefined && entry[3] > 2;
-      }, 10_000);
+      await waitFor('the entry to be delivered', async () => (await pendingCount(h.redis, stream, group)) === 1);
+      // A longer outage: the consumer keeps probing its store, and reads nothing meanwhile.
+      await waitFor('five probes of the store', () => probes.mock.calls.length >= 5, 10_000);
+      const [[, , , whileDown]] = (await h.redis.xpending(stream, group, '-', '+', 1)) as [string, string, number, number][];
+      expect(whileDown).toBe(1);
       expect(await streamEntries(h.redis, deadLetterStream(stream))).toEqual([]);
+
       await orm.connect();
       await waitFor('the event applied once the store is back', async () => (await valueOf(h.orm, counterId)) === 5, 10_000);
       await waitFor('nothing left pending', async () => (await pendingCount(h.redis, stream, group)) === 0);
+      expect(deliveries).toHaveLength(1);
+      expect(deliveries[0]).toBeLessThanOrEqual(3);
       expect(await streamEntries(h.redis, deadLetterStream(stream))).toEqual([]);
     } finally {
       await orm.close(true);
     }
-  });
+  }, 20_000);
 
   it('dead-letters entries that are not event envelopes at once, and goes on', async () => {
     const { stream, group } = h.names('garbage');
@@ -308,6 +319,52 @@ describe('StreamConsumer (PostgreSQL + Redis)', () => {
     expect(await valueOf(h.orm, counterId)).toBe(1);
     expect(await pendingCount(h.redis, stream, group)).toBe(0);
   });
+
+  it('stop() stops after the entry being applied, not after its whole batch: the rest stay pending and are applied on restart', async () => {
+    const { stream, group } = h.names('stopbatch');
+    const counterId = newId();
+    for (const by of [1, 10, 100]) await publish(h.redis, stream, incrementEvent(counterId, by)); // one XREADGROUP batch
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const applied: number[] = [];
+    const gated: EventHandler = async (event, tx) => {
+      if (applied.length === 0) await gate;
+      applied.push(event.payload.by);
+      await increment(event, tx);
+    };
+    const consumer = h.consumer({ group, consumer: 'replica-1', subscriptions: { [stream]: { Increment: gated } } });
+    consumer.start();
+    await waitFor('all three delivered', async () => (await pendingCount(h.redis, stream, group)) === 3);
+    const stopping = consumer.stop();
+    release();
+    await stopping;
+    expect(applied).toEqual([1]);
+    expect(await valueOf(h.orm, counterId)).toBe(1);
+    expect(await pendingCount(h.redis, stream, group)).toBe(2);
+
+    h.consumer({ group, consumer: 'replica-1', subscriptions: { [stream]: { Increment: gated } } }).start();
+    await waitFor('the rest applied after the restart', async () => (await valueOf(h.orm, counterId)) === 111);
+    expect(applied).toEqual([1, 10, 100]);
+    await waitFor('acknowledged', async () => (await pendingCount(h.redis, stream, group)) === 0);
+  });
+
+  it('stop() ends a pause at once instead of waiting out its backoff', async () => {
+    const { stream, group } = h.names('stoppause');
+    const orm = await openStore({ context: 'consumer-stoppause', url: h.store.url, entities: [CounterSchema] });
+    try {
+      const consumer = new StreamConsumer(orm, h.redis, h.uow, silentLogger, { group, blockMs: 100, subscriptions: { [stream]: { Increment: increment } } });
+      const probes = jest.spyOn(orm, 'isConnected');
+      await orm.close(true);
+      consumer.start();
+      await publish(h.redis, stream, incrementEvent(newId(), 1));
+      await waitFor('the consumer paused, probing its store', () => probes.mock.calls.length >= 5, 10_000); // next probe in 1.6 s
+      const started = Date.now();
+      await consumer.stop();
+      expect(Date.now() - started).toBeLessThan(500);
+    } finally {
+      await orm.close(true);
+    }
+  }, 20_000);
 });
 
 /** Exactly-once effects rest on the inbox table: checked on every store kind, with two replicas racing. */

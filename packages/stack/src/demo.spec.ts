@@ -1,4 +1,4 @@
-import { bookingRows, describeErrors, krw, notificationRows, shortId, viewMatches } from './demo';
+import { bookingRows, describeErrors, notificationRows, shortId, viewMatches } from './demo';
 import type { MyBookingView } from './demo-operations';
 
 const row = (bookingId: string, bookingStatus: 'BOOKED' | 'CANCELED', paymentStatus: 'APPROVED' | 'CANCELED' | null): MyBookingView => ({
@@ -14,12 +14,6 @@ const row = (bookingId: string, bookingStatus: 'BOOKED' | 'CANCELED', paymentSta
 });
 
 describe('demo helpers', () => {
-  it('krw writes whole won with thousands separators', () => {
-    expect(krw(12_000_000)).toBe('12,000,000 KRW');
-    expect(krw(0)).toBe('0 KRW');
-    expect(krw(null)).toBe('-');
-  });
-
   it('shortId keeps the random tail of a uuid v7', () => {
     expect(shortId('0193b4c2-7d1e-7abc-8def-0123456789ab')).toBe('…456789ab');
     expect(shortId('b1')).toBe('b1');

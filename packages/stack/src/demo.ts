@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import { krw } from '@supergraph/kernel/domain';
 import { BookingView, MyBookingView, NotificationView, OPERATIONS, TicketView } from './demo-operations';
 
 /** The router the demo talks to unless `ROUTER_URL` says otherwise. */
@@ -64,11 +65,6 @@ function transportProblem(error: unknown): string {
 export function describeErrors(result: GraphQLResponse<unknown>): string {
   if (!result.errors?.length) return 'no data';
   return result.errors.map((error) => `${error.extensions?.code ?? 'ERROR'}: ${error.message}`).join('; ');
-}
-
-/** `1,500,000 KRW`. */
-export function krw(amount: number | null | undefined): string {
-  return amount === null || amount === undefined ? '-' : `${amount.toLocaleString('en-US')} KRW`;
 }
 
 /** The last 8 characters of an id (the random part of a uuid v7), for tables. */
@@ -222,7 +218,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const booking = attempt.value.data?.bookTicket;
     if (!booking) throw new DemoError(`bookTicket for ${customer} failed: ${describeErrors(attempt.value)}`);
     const waited = attempt.attempts > 1 ? `   (waited ${attempt.waitedMs} ms for the ticket's event to reach booking)` : '';
-    ok(`${customer} books ${quantity} × "${ticket.title}" → ${booking.status}, ${krw(booking.amount)}, payment ${booking.payment?.status ?? '-'}   booking ${booking.id}${waited}`);
+    ok(`${customer} books ${quantity} × "${ticket.title}" → ${booking.status}, ${booking.amount === undefined ? '-' : krw(booking.amount)}, payment ${booking.payment?.status ?? '-'}   booking ${booking.id}${waited}`);
     return booking;
   };
   const aliceSwan = await book(alice, swan, 2);

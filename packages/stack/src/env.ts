@@ -1,7 +1,7 @@
 import { ROUTER, SUBGRAPHS, ServiceEntry } from '@supergraph/kernel';
 import { StackError } from './errors';
 
-/** Every service the launcher can start, in start order: the subgraphs of the catalog, then the router. */
+/** Every service the launcher can start, in catalog order: the subgraphs of the catalog, then the router. */
 export const STACK_SERVICES: readonly ServiceEntry[] = [...SUBGRAPHS, ROUTER];
 
 /** Environment overrides; `undefined` removes an inherited variable. */

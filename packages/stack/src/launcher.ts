@@ -47,7 +47,7 @@ export interface StackHandle {
   readonly env: Readonly<Record<string, string>>;
   /** The port of every service of the catalog, started or not. */
   readonly ports: Readonly<Record<string, number>>;
-  /** Names of the services started by `startStack`, in start order. */
+  /** Names of the services started by `startStack`, in catalog order (the subgraphs, then the router). */
   readonly services: readonly string[];
   /** A service's GraphQL endpoint (`http://127.0.0.1:<port>/graphql`). */
   url(service: string): string;
@@ -72,8 +72,9 @@ export function entryScript(service: ServiceEntry): string {
 
 /**
  * Starts Redis if needed (see `ensureRedis`), then every selected service as its own process
- * (`node <workspace>/dist/main.js`, in catalog order, the router last), and resolves once every
- * one answers `GET /health/ready` with 200. On any failure (not built, port taken, Redis missing,
+ * (`node <workspace>/dist/main.js`), all at once: none waits for another to start (the router's
+ * readiness waits for every subgraph's), and resolves once every one answers
+ * `GET /health/ready` with 200. On any failure (not built, port taken, Redis missing,
  * a service not ready in time) it stops whatever it started and rejects with a `StackError`
  * naming the cause. Processes are killed if this process exits without `stopAll()`, and stop
  * themselves if it dies.

@@ -25,3 +25,25 @@ export async function gqlData<T = any>(url: string, query: string, variables: Re
 export function errorCode(result: GraphQLResult): string | undefined {
   return result.errors?.[0]?.extensions?.code;
 }
+
+/** How an endpoint answered a raw request: status, content type and body text. */
+export interface RawAnswer {
+  status: number;
+  contentType: string | null;
+  text: string;
+}
+
+/**
+ * POSTs to a GraphQL endpoint the two bodies it must refuse before GraphQL sees them: `malformed`
+ * (not JSON) and `oversized` (valid JSON over 1 MB); resolves with how each was answered.
+ */
+export async function postBadBodies(url: string): Promise<{ malformed: RawAnswer; oversized: RawAnswer }> {
+  const post = async (body: string): Promise<RawAnswer> => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
+  };
+  return {
+    malformed: await post('{"query": "{ __typename'),
+    oversized: await post(JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } })),
+  };
+}

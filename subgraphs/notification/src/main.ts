@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createConsumer, openContext, serveSubgraph } from '@supergraph/kernel';
+import { createConsumer, openContext, runMain, serveSubgraph } from '@supergraph/kernel';
 import { notificationSubscriptions } from './application/policies/notification-policy';
 import { ticketingPolicies } from './application/policies/ticketing';
 import type { NotificationContext } from './graphql/context';
@@ -23,4 +23,4 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
   return serveSubgraph<NotificationContext>(runtime, { typeDefs, resolvers, consumers: [consumer], ...options });
 }
 
-if (require.main === module) void main();
+if (require.main === module) void runMain(() => main(), 'notification');

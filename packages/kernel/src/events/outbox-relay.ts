@@ -15,10 +15,14 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes committed outbox rows to Redis Streams in commit order (XADD `stream` * with fields
- * `type` and `envelope`), then marks them published. Redis down ⇒ rows stay and are retried with
- * backoff; a crash between XADD and marking republishes the row, which consumers drop by event id
- * (at-least-once publication, exactly-once effects). Source: ARCHITECTURE.md "Events"; Redis docs, XADD.
+ * Publishes committed outbox rows to Redis Streams (XADD `stream` * with fields `type` and
+ * `envelope`), then marks them published. Rows go out in outbox insert order (`seq`), which is
+ * not strictly commit order across concurrent transactions; per-aggregate order is guaranteed by
+ * the aggregate's version claim (two transactions cannot stage events of the same aggregate
+ * concurrently, so its rows are inserted, hence published, in version order). Redis down ⇒ rows
+ * stay and are retried with backoff (a commit's `wake()` does not cut a backoff short); a crash
+ * between XADD and marking republishes the row, which consumers drop by event id (at-least-once
+ * publication, exactly-once effects). Source: ARCHITECTURE.md "Events"; Redis docs, XADD.
  */
 export class OutboxRelay implements AfterCommit {
   private timer?: NodeJS.Timeout;
@@ -46,9 +50,12 @@ export class OutboxRelay implements AfterCommit {
     this.schedule(0);
   }
 
-  /** Publish now (called after a commit that staged events). */
+  /**
+   * Publish now (called after a commit that staged events). While publishing fails (Redis down)
+   * it does nothing: the retry already scheduled by the backoff publishes the row too.
+   */
   wake(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.failures > 0) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -63,7 +70,13 @@ export class OutboxRelay implements AfterCommit {
     await this.draining;
   }
 
-  /** Publishes everything pending now; resolves with the number of rows published. */
+  /**
+   * Publishes everything pending now; resolves with the number of rows published. When an XADD
+   * of a batch fails, the rows before it are marked published first and the error is thrown;
+   * the failed row and those after it are published again on the next attempt (consumers drop
+   * the copies of those that had gone out, by event id), so a row is never published after one
+   * inserted later that is marked published.
+   */
   async drainOnce(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -73,10 +86,12 @@ export class OutboxRelay implements AfterCommit {
       const pipeline = this.redis.pipeline();
       for (const row of rows) pipeline.xadd(row.stream, '*', 'type', row.type, 'envelope', row.envelope);
       const results = await pipeline.exec();
-      const failed = results?.find(([error]) => error);
-      if (!results || failed) throw failed?.[0] ?? new Error('XADD pipeline returned nothing');
-      await em.nativeUpdate(OutboxMessage, { seq: { $in: rows.map((r) => r.seq) } }, { publishedAt: new Date() });
-      total += rows.length;
+      if (!results) throw new Error('XADD pipeline returned nothing');
+      const failedAt = results.findIndex(([error]) => error);
+      const published = failedAt < 0 ? rows : rows.slice(0, failedAt);
+      if (published.length > 0) await em.nativeUpdate(OutboxMessage, { seq: { $in: published.map((r) => r.seq) } }, { publishedAt: new Date() });
+      total += published.length;
+      if (failedAt >= 0) throw results[failedAt][0];
     }
   }
 

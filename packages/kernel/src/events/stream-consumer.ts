@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { deadLetterStream } from '../redis';
+import { deadLetterStream, logRedisErrors } from '../redis';
 import { storeReachable } from '../store/orm';
 import { causedBy, EventEnvelope, parseEnvelope } from './envelope';
 import { ProcessedEvent } from './processed-event';
@@ -20,7 +22,13 @@ export type Subscriptions = Record<string, Record<string, EventHandler>>;
 export interface StreamConsumerOptions {
   /** The consumer group: the reacting context or view (`notification`, `mypage`). One per context. */
   group: string;
-  /** This replica's name inside the group [`<group>-<pid>`]. */
+  /**
+   * This replica's name inside the group, unique among the group's live replicas
+   * [env `CONSUMER_NAME`, else `<hostname>-<pid>`: the container or pod name in Docker and
+   * Kubernetes, where every process is pid 1]. A replica restarted under the same name re-reads
+   * its own pending entries at once; entries of a name never seen again are claimed by the
+   * others after `claimIdleMs`.
+   */
   consumer?: string;
   subscriptions: Subscriptions;
   /** Deliveries after which an entry goes to `<stream>.dlq` [5]. */
@@ -45,7 +53,10 @@ type StreamReply = [stream: string, entries: Entry[]][];
  * (`processed_event`, keyed by group and event id) so duplicates have no effect; XACKs only
  * after that commit; moves an entry that failed `maxDeliveries` times to `<stream>.dlq` with
  * the error and goes on. A failure while the consumer's own store is unreachable is not the
- * event's fault: consumption pauses with backoff and nothing is dead-lettered. Groups are created at `0`, so a new context processes the stream's history.
+ * event's fault: consumption pauses, polling the store with backoff, and reads nothing until the
+ * store answers again (every re-read of a pending entry counts as a delivery, so an outage does
+ * not push good entries towards `maxDeliveries`); nothing is dead-lettered. Groups are created at
+ * `0`, so a new context processes the stream's history.
  */
 export class StreamConsumer {
   readonly group: string;
@@ -60,6 +71,8 @@ export class StreamConsumer {
   private readerClosed = false;
   private loop?: Promise<void>;
   private stopped = true;
+  /** Aborted by `stop()`: ends the waits between attempts at once. */
+  private halt = new AbortController();
   private lastClaimAt = 0;
   private retryPendingAt = 0;
 
@@ -71,7 +84,7 @@ export class StreamConsumer {
     private readonly options: StreamConsumerOptions,
   ) {
     this.group = options.group;
-    this.consumer = options.consumer ?? `${options.group}-${process.pid}`;
+    this.consumer = options.consumer ?? defaultConsumerName();
     this.streams = Object.keys(options.subscriptions);
     this.maxDeliveries = options.maxDeliveries ?? 5;
     this.claimIdleMs = options.claimIdleMs ?? 30_000;
@@ -81,9 +94,11 @@ export class StreamConsumer {
     this.reader = this.openReader();
   }
 
-  /** The consumer's own connection (blocking reads need one), failing fast while Redis is down. */
+  /** The consumer's own connection (blocking reads need one), failing fast while Redis is down; its errors are logged, rate-limited. */
   private openReader(): Redis {
-    return this.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    const reader = this.redis.duplicate({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    logRedisErrors(reader, this.logger);
+    return reader;
   }
 
   /**
@@ -97,12 +112,17 @@ export class StreamConsumer {
       this.readerClosed = false;
     }
     this.stopped = false;
+    this.halt = new AbortController();
     this.loop = this.run();
   }
 
-  /** Stops after the entry being applied (if any) is committed and acknowledged. */
+  /**
+   * Stops after the entry being applied (if any) is committed and acknowledged; the entries read
+   * with it stay pending and are read again on the next start.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halt.abort();
     await this.loop;
     this.reader.disconnect();
     this.readerClosed = true;
@@ -133,10 +153,33 @@ export class StreamConsumer {
         if (this.stopped) break;
         failures += 1;
         if (String(error).includes('NOGROUP')) groupsReady = false;
+        if (error instanceof StoreUnavailableError) {
+          if (failures === 1 || failures % 10 === 0) this.logger.warn({ err: error, group: this.group }, 'stream consumer paused until its store answers');
+          await this.untilStoreAnswers();
+          continue;
+        }
         const wait = Math.min(100 * 2 ** failures, 5000);
-        const what = error instanceof StoreUnavailableError ? 'stream consumer paused: its store is unavailable' : 'stream consumer cannot read; retrying';
-        if (failures === 1 || failures % 10 === 0) this.logger.warn({ err: error, group: this.group, retryInMs: wait }, what);
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        if (failures === 1 || failures % 10 === 0) this.logger.warn({ err: error, group: this.group, retryInMs: wait }, 'stream consumer cannot read; retrying');
+        await this.pause(wait);
+      }
+    }
+  }
+
+  /** Waits `ms`, or less if `stop()` is called meanwhile. */
+  private pause(ms: number): Promise<void> {
+    return delay(ms, undefined, { signal: this.halt.signal }).catch(() => undefined);
+  }
+
+  /**
+   * Polls the store (100 ms doubling to 2 s) until it answers or the consumer stops. Nothing is
+   * read from Redis meanwhile: re-reading pending entries would count deliveries for nothing.
+   */
+  private async untilStoreAnswers(): Promise<void> {
+    for (let attempt = 0; !this.stopped; attempt += 1) {
+      await this.pause(Math.min(100 * 2 ** attempt, 2000));
+      if (!this.stopped && (await storeReachable(this.orm))) {
+        this.logger.info({ group: this.group }, 'stream consumer resumed: its store answers again');
+        return;
       }
     }
   }
@@ -196,14 +239,21 @@ export class StreamConsumer {
       do {
         const [next, entries] = (await this.reader.xautoclaim(stream, this.group, this.consumer, this.claimIdleMs, cursor, 'COUNT', this.batchSize)) as [string, Entry[]];
         cursor = next;
-        for (const entry of entries) await this.apply(stream, entry);
+        for (const entry of entries) {
+          if (this.stopped) return;
+          await this.apply(stream, entry);
+        }
       } while (cursor !== '0-0' && !this.stopped);
     }
   }
 
+  /** Applies the entries of a read in order; after `stop()` the rest stay pending (read again on restart). */
   private async applyAll(reply: StreamReply | null): Promise<void> {
     for (const [stream, entries] of reply ?? []) {
-      for (const entry of entries) await this.apply(stream, entry);
+      for (const entry of entries) {
+        if (this.stopped) return;
+        await this.apply(stream, entry);
+      }
     }
   }
 
@@ -268,6 +318,11 @@ export class StoreUnavailableError extends Error {
     super(`${group}: store unavailable, pausing consumption`, { cause });
     this.name = 'StoreUnavailableError';
   }
+}
+
+/** `CONSUMER_NAME`, else `<hostname>-<pid>` (see `StreamConsumerOptions.consumer`). */
+function defaultConsumerName(): string {
+  return process.env.CONSUMER_NAME || `${hostname()}-${process.pid}`;
 }
 
 function fieldValue(fields: string[], name: string): string | undefined {

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors';
-import { codedError, createErrorFormatter } from './errors';
+import { createErrorFormatter } from './errors';
 
 /** What Apollo Server passes to formatError for an error thrown by a resolver at `path`. */
 function resolverError(original: Error, path: string[] = ['bookTicket']) {
@@ -44,10 +44,31 @@ describe('createErrorFormatter', () => {
     const validation = { message: 'Cannot query field "x" on type "Query".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', stacktrace: ['GraphQLError: ...'] } };
     expect(format(validation, new GraphQLError(validation.message))).toEqual({ message: validation.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
 
-    const coded = codedError('UNAUTHENTICATED', 'missing router credential');
-    expect(coded.extensions.code).toBe('UNAUTHENTICATED');
+    const coded = new GraphQLError('missing router credential', { extensions: { code: 'UNAUTHENTICATED' } });
     expect(format({ message: coded.message, extensions: { ...coded.extensions } }, coded)).toEqual({ message: 'missing router credential', extensions: { code: 'UNAUTHENTICATED' } });
     expect(logger.error).not.toHaveBeenCalled();
+  });
+
+  it('keeps only code and field of a coded error’s extensions: what the gateway and the data source add never leaves', () => {
+    // A subgraph's error as the router's gateway hands it over (downstream error + data source details).
+    const downstream = {
+      message: 'Variable "$input" got invalid value "tomorrow" at "input.saleStartsAt"',
+      path: ['registerTicket'],
+      extensions: {
+        code: 'BAD_USER_INPUT',
+        field: 'input.saleStartsAt',
+        serviceName: 'ticket',
+        response: { url: 'http://10.0.0.7:4001/graphql', status: 400, statusText: 'Bad Request', body: { errors: [] } },
+        exception: { stacktrace: ['GraphQLError: ...', '    at /srv/app/node_modules/graphql/execution.js:1:1'] },
+        stacktrace: ['GraphQLError: ...'],
+      },
+    };
+    const result = format(downstream, new GraphQLError(downstream.message, { extensions: downstream.extensions }));
+    expect(result).toEqual({ message: downstream.message, path: ['registerTicket'], extensions: { code: 'BAD_USER_INPUT', field: 'input.saleStartsAt' } });
+    expect(JSON.stringify(result)).not.toMatch(/serviceName|10\.0\.0\.7|stacktrace|\/srv\//);
+
+    const forbidden = { message: 'no', extensions: { code: 'FORBIDDEN', field: 42, response: { status: 403 } } };
+    expect(format(forbidden, new GraphQLError('no')).extensions).toEqual({ code: 'FORBIDDEN' });
   });
 
   it('treats an error without a code as internal', () => {

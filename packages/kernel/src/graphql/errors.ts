@@ -1,13 +1,15 @@
-import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors';
 
 /**
  * Apollo Server `formatError` for every service: a `DomainError` becomes
- * `{ message, extensions: { code, field? } }`; errors Apollo already coded (validation, parse,
- * BAD_USER_INPUT on variables) keep their code; anything else is logged and answered as
- * `INTERNAL_SERVER_ERROR` with a generic message. Stack traces never leave the process.
+ * `{ message, extensions: { code, field? } }`; errors already coded (by Apollo: validation, parse,
+ * BAD_USER_INPUT on variables; by a subgraph, through the router) keep their message, code and
+ * `field` and nothing else of their `extensions` (no `stacktrace`, no gateway `serviceName` or
+ * subgraph `response`); anything else is logged and answered as `INTERNAL_SERVER_ERROR` with a
+ * generic message. Stack traces and internals never leave the process (CONTRACT.md "Errors").
  */
 export function createErrorFormatter(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -19,15 +21,10 @@ export function createErrorFormatter(logger: Logger) {
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return { ...formatted, extensions };
+      const field = formatted.extensions?.field;
+      return { ...formatted, extensions: typeof field === 'string' ? { code, field } : { code } };
     }
     logger.error({ err: original }, 'unexpected error');
     return { message: 'Internal server error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
   };
-}
-
-/** A `GraphQLError` carrying a contract code, for code paths outside resolvers. */
-export function codedError(code: string, message: string): GraphQLError {
-  return new GraphQLError(message, { extensions: { code } });
 }

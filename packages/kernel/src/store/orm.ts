@@ -49,7 +49,6 @@ export function storeOptions(options: StoreOptions): Options {
     allowGlobalContext: false,
     forceUtcTimezone: true,
     discovery: { warnWhenNoEntities: true },
-    pool: undefined as undefined | { min: number; max: number },
   };
   switch (storeKind(options.url)) {
     case 'postgresql':

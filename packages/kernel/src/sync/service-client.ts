@@ -24,6 +24,57 @@ export interface ServiceClientOptions {
 /** Codes the called service may answer with that are business outcomes, not failures of it. */
 const BUSINESS_CODES = new Set<string>(['BAD_USER_INPUT', 'NOT_FOUND', 'SOLD_OUT', 'CONFLICT', 'PAYMENT_DECLINED', 'FORBIDDEN']);
 
+/** opossum's codes for calls it refused without running them: breaker open, shut down, at capacity. */
+const REFUSED_BY_BREAKER = new Set<string>(['EOPENBREAKER', 'ESHUTDOWN', 'ESEMLOCKED']);
+
+/**
+ * Codes of connection failures before any byte of the request went out: refused, host not found
+ * (or DNS not answering), host or network unreachable, connect timeout. fetch (undici) reports
+ * them as `TypeError('fetch failed')` whose `cause.code` is one of these (an `AggregateError`
+ * cause when every address of the host failed).
+ */
+const NOT_CONNECTED = new Set<string>(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * The called service gave no answer: slow, down, failing (5xx, unreadable answer) or its breaker
+ * is open. A `DomainError` with the client's `unavailableCode` (e.g. `PAYMENT_UNAVAILABLE`) and a
+ * "try again later" message. `outcomeUnknown` tells the caller whether the request may have
+ * reached the service, so that its effect may have happened or may still happen:
+ * - false: it was certainly never sent (breaker open or shut down, connection refused, host not
+ *   found or unreachable): nothing happened there;
+ * - true: it was, or may have been, sent (timeout, connection lost after sending, 5xx, an answer
+ *   that is not GraphQL): the caller must assume it may have taken effect.
+ */
+export class ServiceUnavailableError extends DomainError {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly outcomeUnknown: boolean,
+  ) {
+    super(code, message);
+    this.name = 'ServiceUnavailableError';
+  }
+}
+
+/** What an error may carry: opossum's and Node's `code`, fetch's `cause`, an `AggregateError`'s `errors`. */
+type ErrorLike = { code?: unknown; cause?: unknown; errors?: unknown } | null | undefined;
+
+/**
+ * True when `error`, as the breaker rejected a call, proves that the request was never sent.
+ * Read by shape, not `instanceof`: fetch's errors may come from another realm (vm contexts).
+ */
+function neverSent(error: unknown): boolean {
+  if (REFUSED_BY_BREAKER.has(String((error as ErrorLike)?.code))) return true;
+  return notConnected((error as ErrorLike)?.cause);
+}
+
+/** True for a connection failure before sending (`NOT_CONNECTED`), or an `AggregateError` of only such failures. */
+function notConnected(cause: unknown): boolean {
+  const errors = (cause as ErrorLike)?.errors;
+  if (Array.isArray(errors) && errors.length > 0) return errors.every(notConnected);
+  return NOT_CONNECTED.has(String((cause as ErrorLike)?.code));
+}
+
 interface GraphQLResponse<T> {
   data?: T | null;
   errors?: { message: string; extensions?: { code?: string; field?: string } }[];
@@ -34,8 +85,9 @@ interface GraphQLResponse<T> {
  * circuit breaker (ARCHITECTURE.md "Sync calls"). Business errors of the callee (e.g.
  * `PAYMENT_DECLINED`) pass through as `DomainError`s with the same code and do not count
  * against the breaker; timeouts, connection failures, 5xx and an open breaker all raise
- * `DomainError(unavailableCode)` with a "try again later" message. While open, calls fail at
- * once (no network); after `resetTimeoutMs` one trial call decides whether it closes again.
+ * `ServiceUnavailableError(unavailableCode)` with a "try again later" message, saying whether
+ * the request may have reached the callee (`outcomeUnknown`). While open, calls fail at once (no
+ * network); after `resetTimeoutMs` one trial call decides whether it closes again.
  */
 export class ServiceClient {
   private readonly breaker: CircuitBreaker<[string, Record<string, unknown>, Record<string, string>], unknown>;
@@ -57,15 +109,16 @@ export class ServiceClient {
   }
 
   /**
-   * Runs `query` with `variables` and returns its `data`.
-   * Raises the callee's business `DomainError`s as they are, or `DomainError(unavailableCode)`.
+   * Runs `query` with `variables` (and `headers` on top of the client's, e.g. `x-correlation-id`)
+   * and returns its `data`. Raises the callee's business `DomainError`s as they are, or
+   * `ServiceUnavailableError(unavailableCode)`.
    */
   async request<T>(query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}): Promise<T> {
     try {
       return (await this.breaker.fire(query, variables, headers)) as T;
     } catch (error) {
       if (error instanceof DomainError) throw error;
-      throw new DomainError(this.options.unavailableCode, `${this.options.service} is unavailable, try again later`);
+      throw new ServiceUnavailableError(this.options.unavailableCode, `${this.options.service} is unavailable, try again later`, !neverSent(error));
     }
   }
 

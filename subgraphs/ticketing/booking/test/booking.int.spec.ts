@@ -1,17 +1,46 @@
 import { createServer as createHttpServer } from 'node:http';
 import { AddressInfo, createServer, Socket } from 'node:net';
+import type { MikroORM } from '@mikro-orm/core';
 import type { TicketDeleted, TicketRegistered } from '@supergraph/contracts';
-import { ContextRuntime, createLogger, DomainError, EventEnvelope, Logger, newId, openContext, OutboxMessage, StoreKind } from '@supergraph/kernel';
+import {
+  ConfigError, ContextRuntime, createLogger, DomainError, envelope, EventEnvelope, EventMeta, Logger, newId, openContext, openStore, OutboxMessage,
+  ServiceUnavailableError, StoreKind, UnitOfWork,
+} from '@supergraph/kernel';
 import { ContextHarness, contextHarness, errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, waitFor } from '@supergraph/testing';
 import { main as startPaymentSubgraph } from '../../payment/src/main';
 import { BookTicketHandler, PaymentPort, PaymentRequest } from '../src/application/commands/book-ticket/book-ticket.handler';
+import { ReleaseExpiredHoldsHandler } from '../src/application/commands/release-expired-holds/release-expired-holds.handler';
+import { cancelBookingsWhenTicketDeleted } from '../src/application/policies/cancel-bookings-when-ticket-deleted';
 import { AbandonedBooking } from '../src/domain/abandoned-booking';
 import { Booking } from '../src/domain/booking';
+import { SeatHold } from '../src/domain/seat-hold';
 import { TicketInventory } from '../src/domain/ticket-inventory';
 import { bookingEntities } from '../src/infrastructure/booking.schema';
 import { main as startBookingSubgraph } from '../src/main';
 
 const BOOKING_FIELDS = 'id customerId quantity amount status bookedAt canceledAt ticket { id seatsLeft }';
+const BOOK = `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`;
+
+/** A `TicketRegistered` payload of a new ticket (10 seats at 50,000 KRW, always on sale) with `overrides`. */
+function ticketRegistered(overrides: Partial<TicketRegistered> = {}): TicketRegistered {
+  return {
+    ticketId: newId(),
+    title: 'Swan Lake',
+    venue: 'Seoul Arts Center',
+    price: 50_000,
+    seats: 10,
+    organizerId: 'org-1',
+    saleStartsAt: null,
+    saleEndsAt: null,
+    registeredAt: new Date().toISOString(),
+    ...overrides,
+  };
+}
+
+/** The `TicketDeleted` of `ticket`, now. */
+function ticketDeleted(ticket: TicketRegistered): TicketDeleted {
+  return { ticketId: ticket.ticketId, title: ticket.title, organizerId: ticket.organizerId, deletedAt: new Date().toISOString() };
+}
 
 /**
  * Drives a booking subgraph and the real payment subgraph it calls, sharing one events
@@ -24,31 +53,21 @@ class Harness {
     readonly payment: ContextHarness,
   ) {}
 
-  async publishTicketEvent(type: 'TicketRegistered' | 'TicketDeleted', payload: TicketRegistered | TicketDeleted, version: number): Promise<void> {
-    await this.booking.publishEvent('ticket', { type, aggregateType: 'Ticket', aggregateId: payload.ticketId, aggregateVersion: version, payload });
+  publishTicketEvent(type: 'TicketRegistered' | 'TicketDeleted', payload: TicketRegistered | TicketDeleted, version: number): Promise<EventEnvelope> {
+    return this.booking.publishEvent('ticket', { type, aggregateType: 'Ticket', aggregateId: payload.ticketId, aggregateVersion: version, payload });
   }
 
   /** Registers a ticket (publishes TicketRegistered) and waits until booking can sell its seats. */
   async registerTicket(overrides: Partial<TicketRegistered> = {}): Promise<TicketRegistered> {
-    const ticket: TicketRegistered = {
-      ticketId: newId(),
-      title: 'Swan Lake',
-      venue: 'Seoul Arts Center',
-      price: 50_000,
-      seats: 10,
-      organizerId: 'org-1',
-      saleStartsAt: null,
-      saleEndsAt: null,
-      registeredAt: new Date().toISOString(),
-      ...overrides,
-    };
+    const ticket = ticketRegistered(overrides);
     await this.publishTicketEvent('TicketRegistered', ticket, 1);
     await waitFor('the ticket recorded by booking', async () => (await this.ticket(ticket.ticketId)).seatsLeft === ticket.seats);
     return ticket;
   }
 
-  async deleteTicket(ticket: TicketRegistered): Promise<void> {
-    await this.publishTicketEvent('TicketDeleted', { ticketId: ticket.ticketId, title: ticket.title, organizerId: ticket.organizerId, deletedAt: new Date().toISOString() }, 2);
+  /** Publishes the TicketDeleted of `ticket`; returns its envelope. */
+  deleteTicket(ticket: TicketRegistered): Promise<EventEnvelope> {
+    return this.publishTicketEvent('TicketDeleted', ticketDeleted(ticket), 2);
   }
 
   /** Booking's view of a ticket, as the router resolves it. */
@@ -59,12 +78,12 @@ class Harness {
     return data._entities[0];
   }
 
-  book(input: Record<string, unknown>): Promise<GraphQLResult> {
-    return gql(this.booking.url, `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`, { input });
+  book(input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResult> {
+    return gql(this.booking.url, BOOK, { input }, headers);
   }
 
-  async bookOk(input: Record<string, unknown>): Promise<any> {
-    return (await gqlData(this.booking.url, `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`, { input })).bookTicket;
+  async bookOk(input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
+    return (await gqlData(this.booking.url, BOOK, { input }, headers)).bookTicket;
   }
 
   cancel(id: string): Promise<GraphQLResult> {
@@ -96,6 +115,21 @@ class Harness {
     await gqlData(this.payment.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id } }', { input: { bookingId, customerId: 'marker', amount: 1 } });
     await waitFor('the marker PaymentApproved', async () => (await this.envelopes('payment', 'PaymentApproved')).some((e) => e.payload.bookingId === bookingId));
   }
+
+  /**
+   * Waits until booking has published everything it committed so far: books a marker seat and
+   * waits for its TicketBooked (the relay publishes in commit order). Makes "no such event" checks exact.
+   */
+  async bookingEventsSettled(): Promise<void> {
+    const marker = await this.registerTicket({ seats: 1 });
+    const { id } = await this.bookOk({ ticketId: marker.ticketId, customerId: 'marker' });
+    await waitFor('the marker TicketBooked', async () => (await this.envelopes('booking', 'TicketBooked')).some((e) => e.aggregateId === id));
+  }
+}
+
+/** The envelope of `payload` as `producer` would publish it in a new flow (for calling a policy directly). */
+function envelopeOf<P extends object>(producer: string, type: string, aggregateId: string, payload: P): EventEnvelope<P> {
+  return envelope({ type, aggregateType: 'Ticket', aggregateId, aggregateVersion: 2, payload: payload as Record<string, unknown> }, producer, { correlationId: newId(), causationId: null }) as EventEnvelope<P>;
 }
 
 /** A TCP server on `port` that accepts connections and never answers: payment hung instead of down. */
@@ -164,8 +198,24 @@ function bookingWithPayment(kind: StoreKind, paymentKind: StoreKind, bookingEnv:
 }
 
 describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (PostgreSQL)', () => {
-  const h = bookingWithPayment('mysql', 'postgresql');
+  // Small deletion batches, so that the saga's batching shows with a few bookings; a quick sweeper.
+  const h = bookingWithPayment('mysql', 'postgresql', (payment) => ({ PAYMENT_URL: payment.url, TICKET_DELETION_BATCH_SIZE: '2', SEAT_HOLD_SWEEP_INTERVAL_MS: '100' }));
   const { booking, payment } = h;
+
+  /** A second process on booking's store (another replica, or one about to crash), with its own unit of work. */
+  const replica = () => openStore({ context: 'booking_replica', url: booking.store.url, entities: bookingEntities });
+
+  /**
+   * True while an insert into `ticket_inventory` is executing on booking's MariaDB database: with
+   * the same key inserted by an uncommitted transaction it can only be waiting for that one
+   * (MariaDB ≥ 10.6 lists no lock waits in information_schema and shows such a transaction RUNNING).
+   */
+  const inventoryInsertBlocked = async (orm: MikroORM) => {
+    const [{ n }] = await orm.em.fork().getConnection().execute(
+      "SELECT count(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND command = 'Query' AND info LIKE 'insert into `ticket_inventory`%'",
+    );
+    return Number(n) > 0;
+  };
 
   it('makes a ticket bookable once its TicketRegistered arrives (before: seatsLeft 0, NOT_FOUND)', async () => {
     const ticketId = newId();
@@ -173,6 +223,48 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect(errorCode(await h.book({ ticketId, customerId: 'cust-early' }))).toBe('NOT_FOUND');
     await h.registerTicket({ ticketId, seats: 7 });
     expect(await h.ticket(ticketId)).toEqual({ id: ticketId, seatsLeft: 7, bookings: [] });
+  });
+
+  it('keeps a ticket deleted when its TicketDeleted is applied before its TicketRegistered: not bookable (CONFLICT), seatsLeft 0', async () => {
+    const ticket = ticketRegistered({ seats: 4 });
+    await h.publishTicketEvent('TicketDeleted', ticketDeleted(ticket), 2);
+    await h.publishTicketEvent('TicketRegistered', ticket, 1);
+    await h.registerTicket(); // booking applies ticket.events in order: once this one is bookable, both above were applied
+
+    expect(await h.ticket(ticket.ticketId)).toEqual({ id: ticket.ticketId, seatsLeft: 0, bookings: [] });
+    const result = await h.book({ ticketId: ticket.ticketId, customerId: 'cust-undead' });
+    expect(errorCode(result)).toBe('CONFLICT');
+    expect(result.errors![0].message).toContain('not on sale');
+  });
+
+  it('retries a TicketRegistered whose insert collides with the DELETED placeholder another replica is inserting: the ticket stays deleted', async () => {
+    const orm = await replica();
+    const ticket = ticketRegistered({ seats: 3 });
+    let inserted!: () => void;
+    let commit!: () => void;
+    const written = new Promise<void>((resolve) => (inserted = resolve));
+    const gate = new Promise<void>((resolve) => (commit = resolve));
+    // The other replica applies TicketDeleted first: it inserts the placeholder and has not committed yet.
+    const other = new UnitOfWork('booking', booking.stream('booking')).run(orm.em, { correlationId: newId(), causationId: null }, async (tx) => {
+      await cancelBookingsWhenTicketDeleted(2)(envelopeOf('ticket', 'TicketDeleted', ticket.ticketId, ticketDeleted(ticket)), tx);
+      await tx.flush();
+      inserted();
+      await gate;
+    });
+    try {
+      await written;
+      await h.publishTicketEvent('TicketRegistered', ticket, 1);
+      await waitFor('the registration to wait for the uncommitted placeholder', () => inventoryInsertBlocked(orm));
+    } finally {
+      commit();
+      await other;
+      await orm.close();
+    }
+
+    await waitFor('the registration applied (retried after the duplicate key)', async () => (await booking.redis.xpending(booking.stream('ticket'), 'booking'))[0] === 0);
+    expect(await booking.redis.xlen(`${booking.stream('ticket')}.dlq`)).toBe(0);
+    expect(await h.ticket(ticket.ticketId)).toEqual({ id: ticket.ticketId, seatsLeft: 0, bookings: [] });
+    expect(errorCode(await h.book({ ticketId: ticket.ticketId, customerId: 'cust-race' }))).toBe('CONFLICT');
   });
 
   it('books after payment approved: booking written, seats taken, PaymentApproved and TicketBooked published', async () => {
@@ -191,6 +283,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
       return found.length ? found : undefined;
     });
     expect(ticketBooked).toMatchObject({ aggregateType: 'Booking', aggregateVersion: 1, producer: 'booking' });
+    expect(approved.correlationId).toBe(ticketBooked.correlationId);
     expect(ticketBooked.payload).toEqual({
       bookingId: booked.id,
       ticketId: ticket.ticketId,
@@ -209,6 +302,16 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect((await h.bookingsOf({ ticketId: ticket.ticketId, customerId: 'cust-1b' })).map((b) => b.id)).toEqual([other.id]);
     expect(await h.ticket(ticket.ticketId)).toEqual({ id: ticket.ticketId, seatsLeft: 6, bookings: [{ id: other.id, status: 'BOOKED' }, { id: booked.id, status: 'BOOKED' }] });
     expect((await gqlData(booking.url, 'query($id: ID!) { booking(id: $id) { id amount } }', { id: booked.id })).booking).toEqual({ id: booked.id, amount: 90_000 });
+  });
+
+  it('books in the flow of the request: the client’s x-correlation-id reaches payment, so PaymentApproved shares TicketBooked’s correlation id', async () => {
+    const ticket = await h.registerTicket({ seats: 2 });
+    const correlationId = `flow-${newId()}`;
+    const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-flow' }, { 'x-correlation-id': correlationId });
+    const ticketBooked = await waitFor('TicketBooked', async () => (await h.envelopes('booking', 'TicketBooked')).find((e) => e.aggregateId === booked.id));
+    const approved = await waitFor('PaymentApproved', async () => (await h.envelopes('payment', 'PaymentApproved')).find((e) => e.payload.bookingId === booked.id));
+    expect(ticketBooked.correlationId).toBe(correlationId);
+    expect(approved).toMatchObject({ correlationId, causationId: null });
   });
 
   it('validates the input and the ticket before calling payment', async () => {
@@ -240,6 +343,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     });
     expect(errorCode(result)).toBe('CONFLICT');
     expect(result.errors![0].message).toContain('not on sale');
+    expect((await h.ticket(ticketId)).seatsLeft).toBe(0);
   });
 
   it('declines an amount above the payment limit with PAYMENT_DECLINED: no booking, no payment, seats unchanged', async () => {
@@ -258,7 +362,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect((await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.payload.customerId === 'cust-rich')).toEqual([]);
   });
 
-  it('never books beyond the seats: SOLD_OUT, and losers of a race for the last seat are abandoned and get their payment canceled', async () => {
+  it('never books beyond the seats: SOLD_OUT before any payment call, so the losers of a race for the last seat are never charged', async () => {
     const ticket = await h.registerTicket({ seats: 2 });
     await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-s', quantity: 2 });
     const soldOut = await h.book({ ticketId: ticket.ticketId, customerId: 'cust-s' });
@@ -273,27 +377,12 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     const winnerId = winners[0].data!.bookTicket.id;
     expect(await h.ticket(last.ticketId)).toEqual({ id: last.ticketId, seatsLeft: 0, bookings: [{ id: winnerId, status: 'BOOKED' }] });
 
+    // The seats are held before payment is called: only the winner's payment was ever asked for.
     await h.paymentEventsSettled();
     const approved = (await h.envelopes('payment', 'PaymentApproved')).filter((e) => customers.includes(e.payload.customerId)).map((e) => e.payload.bookingId);
-    expect(approved).toContain(winnerId);
-    // The racers pass the seat check before any booking commits, so losers get approved too; each is
-    // then abandoned (BookingAbandoned, SOLD_OUT) and payment cancels its payment.
-    const losers = approved.filter((id) => id !== winnerId);
-    expect(losers.length).toBeGreaterThan(0);
-    const abandoned = await waitFor('BookingAbandoned of every approved loser', async () => {
-      const found = (await h.envelopes('booking', 'BookingAbandoned')).filter((e) => customers.includes(e.payload.customerId));
-      return found.length === losers.length ? found : undefined;
-    });
-    expect(abandoned.map((e) => e.aggregateId).sort()).toEqual([...losers].sort());
-    for (const event of abandoned) {
-      expect(event).toMatchObject({ aggregateType: 'AbandonedBooking', aggregateVersion: 1, producer: 'booking' });
-      expect(event.payload).toMatchObject({ bookingId: event.aggregateId, ticketId: last.ticketId, amount: 50_000, quantity: 1, reason: 'SOLD_OUT' });
-    }
-    for (const id of losers) await waitFor(`payment of loser ${id} CANCELED`, async () => (await h.paymentOf(id))?.status === 'CANCELED');
-    await h.paymentEventsSettled();
-    const canceled = new Set((await h.envelopes('payment', 'PaymentCanceled')).map((e) => e.payload.bookingId));
-    expect(losers.every((id) => canceled.has(id))).toBe(true);
-    expect(canceled.has(winnerId)).toBe(false);
+    expect(approved).toEqual([winnerId]);
+    await h.bookingEventsSettled();
+    expect((await h.envelopes('booking', 'BookingAbandoned')).filter((e) => customers.includes(e.payload.customerId))).toEqual([]);
     expect((await h.paymentOf(winnerId))?.status).toBe('APPROVED');
   });
 
@@ -350,6 +439,70 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect(sagaCanceled.map((e) => e.aggregateId).sort()).toEqual(kept.map((b) => b.id).sort());
     for (const b of [...kept, early]) await waitFor(`payment of ${b.id} CANCELED`, async () => (await h.paymentOf(b.id))?.status === 'CANCELED');
     expect(errorCode(await h.book({ ticketId: ticket.ticketId, customerId: 'del-5' }))).toBe('CONFLICT');
+    // Every seat is free again, but none can be booked: seatsLeft 0 (seatsLeft > 0 means bookable).
+    expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(0);
+  });
+
+  it('cancels the bookings of a deleted ticket in batches, each in a transaction of its own (TicketDeletionContinued), all in the deletion’s flow', async () => {
+    const ticket = await h.registerTicket({ seats: 10 });
+    const ids: string[] = [];
+    for (const customerId of ['batch-1', 'batch-2', 'batch-3', 'batch-4', 'batch-5']) ids.push((await h.bookOk({ ticketId: ticket.ticketId, customerId })).id);
+
+    const deleted = await h.deleteTicket(ticket);
+    await waitFor('every booking CANCELED', async () => (await h.bookingsOf({ ticketId: ticket.ticketId })).every((b) => b.status === 'CANCELED'));
+    const canceled = await waitFor('BookingCanceled of every booking', async () => {
+      const found = (await h.envelopes('booking', 'BookingCanceled')).filter((e) => e.payload.ticketId === ticket.ticketId);
+      return found.length === ids.length ? found : undefined;
+    });
+    // Batches of 2 (TICKET_DELETION_BATCH_SIZE): 2 + 2 + 1, each batch but the last continued by an event of its own.
+    const continued = (await h.envelopes('booking', 'TicketDeletionContinued')).filter((e) => e.aggregateId === ticket.ticketId);
+    expect(continued).toHaveLength(2);
+    expect(continued[0]).toMatchObject({ aggregateType: 'TicketInventory', correlationId: deleted.correlationId, causationId: deleted.id, payload: { ticketId: ticket.ticketId } });
+    expect(continued[1]).toMatchObject({ correlationId: deleted.correlationId, causationId: continued[0].id });
+    const causes = canceled.map((e) => e.causationId);
+    expect([deleted.id, continued[0].id, continued[1].id].map((cause) => causes.filter((c) => c === cause).length)).toEqual([2, 2, 1]);
+    expect(canceled.every((e) => e.correlationId === deleted.correlationId)).toBe(true);
+    expect(canceled.map((e) => e.aggregateId).sort()).toEqual([...ids].sort());
+    for (const id of ids) await waitFor(`payment of ${id} CANCELED`, async () => (await h.paymentOf(id))?.status === 'CANCELED');
+    expect(await booking.redis.xlen(`${booking.stream('booking')}.dlq`)).toBe(0);
+  });
+
+  it('releases the seats a crashed replica held (sweeper): BookingAbandoned (HOLD_EXPIRED) voids its payment, the late approval books nothing', async () => {
+    const ticket = await h.registerTicket({ seats: 3, price: 8_000 });
+    const orm = await replica();
+    try {
+      // The replica holds 2 seats (for 1 ms) and calls payment, then hangs until `answer()`, as if it had crashed.
+      let called!: (request: PaymentRequest) => void;
+      let answer!: () => void;
+      const calledWith = new Promise<PaymentRequest>((resolve) => (called = resolve));
+      const stalled: PaymentPort = {
+        approve: (request) => {
+          called(request);
+          return new Promise<void>((resolve) => (answer = resolve));
+        },
+      };
+      const handler = new BookTicketHandler(new UnitOfWork('booking', booking.stream('booking')), stalled, createLogger('booking', 'silent'), { holdTtlMs: 1 });
+      const attempt = handler.execute(orm.em, { correlationId: 'crashed-flow', causationId: null }, { ticketId: ticket.ticketId, customerId: 'cust-crash', quantity: 2 }).catch((error: unknown) => error);
+      const request = await calledWith;
+
+      // The running booking's sweeper gives the seats back and records the abandonment, in the flow of the booking attempt.
+      await waitFor('the sweeper to release the held seats', async () => (await h.ticket(ticket.ticketId)).seatsLeft === 3);
+      const abandoned = await waitFor('BookingAbandoned', async () => (await h.envelopes('booking', 'BookingAbandoned')).find((e) => e.aggregateId === request.bookingId));
+      expect(abandoned).toMatchObject({ correlationId: 'crashed-flow', causationId: null });
+      expect(abandoned.payload).toMatchObject({ ticketId: ticket.ticketId, customerId: 'cust-crash', quantity: 2, amount: 16_000, reason: 'HOLD_EXPIRED' });
+      await h.paymentEventsSettled();
+      const late = await gql(payment.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id } }', { input: { bookingId: request.bookingId, customerId: 'cust-crash', amount: 16_000 } });
+      expect(errorCode(late)).toBe('PAYMENT_DECLINED');
+
+      answer();
+      expect(await attempt).toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+      expect(await h.bookingsOf({ customerId: 'cust-crash' })).toEqual([]);
+      expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(3);
+      await h.bookingEventsSettled();
+      expect((await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.aggregateId === request.bookingId)).toHaveLength(1);
+    } finally {
+      await orm.close();
+    }
   });
 
   it('resolves Booking and Ticket references for the router in one batch', async () => {
@@ -412,12 +565,6 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect(attempts.at(-1)!.reached).toBe(0);
     expect(await h.bookingsOf({ customerId: 'cust-outage' })).toEqual([]);
     expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(5);
-    // Every failed attempt may have been approved (or may still be): each is recorded as abandoned, durable while payment is down.
-    const abandoned = await waitFor('BookingAbandoned of every failed attempt', async () => {
-      const found = (await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.payload.customerId === 'cust-outage');
-      return found.length === 1 + attempts.length ? found : undefined;
-    });
-    expect(abandoned.map((e) => e.payload)).toEqual(abandoned.map(() => expect.objectContaining({ ticketId: ticket.ticketId, amount: 50_000, reason: 'PAYMENT_UNAVAILABLE' })));
 
     await payment.start(port);
     const recovered = await waitFor(
@@ -428,7 +575,27 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     );
     expect(recovered).toMatchObject({ status: 'BOOKED', ticket: { seatsLeft: 4 } });
     expect(await h.bookingsOf({ customerId: 'cust-outage' })).toHaveLength(1);
+
+    // Only the attempts that reached payment (and timed out there) may have been approved: each of
+    // those, and only those, is recorded as abandoned. A refused connection (payment down) or an
+    // open breaker never sent anything: the seats go back, nothing is abandoned.
+    const reached = attempts.filter((a) => a.reached > 0).length;
+    expect(reached).toBeGreaterThan(0);
+    await waitFor('the recovered TicketBooked', async () => (await h.envelopes('booking', 'TicketBooked')).some((e) => e.aggregateId === recovered.id));
+    const abandoned = (await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.payload.customerId === 'cust-outage');
+    expect(abandoned).toHaveLength(reached);
+    expect(abandoned.map((e) => e.payload)).toEqual(abandoned.map(() => expect.objectContaining({ ticketId: ticket.ticketId, amount: 50_000, reason: 'PAYMENT_UNAVAILABLE' })));
   }, 60_000);
+
+  it('refuses to start with seat holds that would not outlast a payment call (SEAT_HOLD_TTL_MS ≤ PAYMENT_TIMEOUT_MS)', async () => {
+    const env = { ...process.env, BOOKING_DB_URL: ':memory:', LOG_LEVEL: 'silent', SEAT_HOLD_TTL_MS: '2000', PAYMENT_TIMEOUT_MS: '2000' };
+    const failure = await startBookingSubgraph(env, { port: 0, handleSignals: false }).then(
+      (started) => started.stop(),
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect(String(failure)).toContain('SEAT_HOLD_TTL_MS: must exceed PAYMENT_TIMEOUT_MS');
+  });
 });
 
 describe('booking and payment on SQLite (the default STORES=sqlite profile)', () => {
@@ -495,25 +662,42 @@ describe('booking when payment approves but answers after booking gave up (SQLit
   });
 });
 
-describe('bookTicket compensation (handler on SQLite, payment stubbed)', () => {
+describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', () => {
   let store: FreshStore;
   let runtime: ContextRuntime;
-  const meta = { correlationId: 'test', causationId: null };
+  const meta: EventMeta = { correlationId: 'test', causationId: null };
   const silent = createLogger('booking', 'silent');
-  const ticketOf = (ticketId: string) =>
-    TicketInventory.record({ ticketId, title: 'Last', venue: 'Hall', price: 1_000, seats: 1, organizerId: 'org-1', saleStartsAt: null, saleEndsAt: null, registeredAt: new Date().toISOString() });
-  const unavailable = () => new DomainError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later');
+  const TTL_MS = 60_000;
+  const handler = (payments: PaymentPort, logger: Logger = silent) => new BookTicketHandler(runtime.uow, payments, logger, { holdTtlMs: TTL_MS });
+  const sweeper = () => new ReleaseExpiredHoldsHandler(runtime.uow);
+  /** One seat at 1,000 KRW, always on sale. */
+  const ticketOf = (ticketId: string) => TicketInventory.record(ticketRegistered({ ticketId, title: 'Last', price: 1_000, seats: 1 }));
+  const paymentFailing = (error: Error): PaymentPort => ({ approve: jest.fn(async () => Promise.reject(error)) });
+  const requestTo = (payments: PaymentPort) => (payments.approve as jest.Mock).mock.calls[0][0] as PaymentRequest;
+  const reloaded = () => runtime.orm.em.fork();
 
   /** The staged (not yet published: no relay runs here) events about `bookingId`. */
   const outboxOf = async (bookingId: string): Promise<EventEnvelope<any>[]> =>
-    (await runtime.orm.em.fork().find(OutboxMessage, {}))
+    (await reloaded().find(OutboxMessage, {}))
       .map((row) => JSON.parse(row.envelope) as EventEnvelope<any>)
       .filter((e) => e.aggregateId === bookingId);
+
+  /** What booking's store holds about booking `id` of ticket `ticketId`. */
+  const stateOf = async (id: string, ticketId: string) => {
+    const em = reloaded();
+    return {
+      seatsLeft: (await em.findOneOrFail(TicketInventory, { id: ticketId })).seatsLeft,
+      hold: await em.findOne(SeatHold, { id }),
+      booking: await em.findOne(Booking, { id }),
+      abandoned: await em.findOne(AbandonedBooking, { id }),
+      events: (await outboxOf(id)).map((e) => [e.type, e.payload.reason]),
+    };
+  };
 
   beforeAll(async () => {
     store = await freshStore('sqlite', 'booking_handler');
     runtime = await openContext('booking', { entities: bookingEntities, env: { ...process.env, BOOKING_DB_URL: store.url, LOG_LEVEL: 'silent' } });
-    await runtime.orm.em.fork().persistAndFlush(['last-seat', 'free', 'slow', 'down'].map(ticketOf));
+    await runtime.orm.em.fork().persistAndFlush(['last-seat', 'declined', 'unknown', 'unsent', 'stuck', 'late', 'deleted'].map(ticketOf));
   });
 
   afterAll(async () => {
@@ -522,62 +706,117 @@ describe('bookTicket compensation (handler on SQLite, payment stubbed)', () => {
     await store?.drop();
   });
 
-  it('records the booking as abandoned (BookingAbandoned, SOLD_OUT) and writes no booking when the last seat went while payment was approving', async () => {
-    const rival = new BookTicketHandler(runtime.uow, { approve: jest.fn(async () => undefined) }, silent);
-    const racing: PaymentPort = {
-      approve: jest.fn(async () => {
-        await rival.execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'rival' });
+  it('holds the seats before calling payment (no booking, no event yet), then books them; a rival gets SOLD_OUT without any payment call', async () => {
+    const rivalPayments: PaymentPort = { approve: jest.fn(async () => undefined) };
+    const during: unknown[] = [];
+    const payments: PaymentPort = {
+      approve: jest.fn(async (request: PaymentRequest) => {
+        during.push(await stateOf(request.bookingId, 'last-seat'));
+        await expect(handler(rivalPayments).execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'rival' })).rejects.toMatchObject({ code: 'SOLD_OUT' });
       }),
     };
-    const handler = new BookTicketHandler(runtime.uow, racing, silent);
 
-    await expect(handler.execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'loser' })).rejects.toMatchObject({ code: 'SOLD_OUT' });
-    const [request] = (racing.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
-    expect(request).toMatchObject({ customerId: 'loser', amount: 1_000 });
-    const em = runtime.orm.em.fork();
-    expect(await em.findOne(Booking, { id: request.bookingId })).toBeNull();
-    expect(await em.findOne(AbandonedBooking, { id: request.bookingId })).toMatchObject({ ticketId: 'last-seat', customerId: 'loser', quantity: 1, amount: 1_000, reason: 'SOLD_OUT' });
-    const [event] = await outboxOf(request.bookingId);
-    expect(event).toMatchObject({ type: 'BookingAbandoned', aggregateType: 'AbandonedBooking', producer: 'booking', correlationId: 'test' });
-    expect(event.payload).toMatchObject({ bookingId: request.bookingId, ticketId: 'last-seat', ticketTitle: 'Last', customerId: 'loser', organizerId: 'org-1', quantity: 1, amount: 1_000, reason: 'SOLD_OUT' });
-    expect(await em.findOne(TicketInventory, { id: 'last-seat' })).toMatchObject({ seatsLeft: 0 });
-  });
-
-  it('writes nothing and abandons nothing when payment declines', async () => {
-    const declining: PaymentPort = {
-      approve: jest.fn(async () => {
-        throw new DomainError('PAYMENT_DECLINED', 'declined');
-      }),
-    };
-    await expect(new BookTicketHandler(runtime.uow, declining, silent).execute(runtime.orm.em, meta, { ticketId: 'free', customerId: 'c' })).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
-    const [request] = (declining.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
-    expect(await runtime.orm.em.fork().findOne(AbandonedBooking, { id: request.bookingId })).toBeNull();
-    expect(await outboxOf(request.bookingId)).toEqual([]);
-    expect(await runtime.orm.em.fork().findOne(TicketInventory, { id: 'free' })).toMatchObject({ seatsLeft: 1 });
-  });
-
-  it('records the booking as abandoned (PAYMENT_UNAVAILABLE) when the approval call failed: its outcome is unknown', async () => {
-    const slow: PaymentPort = { approve: jest.fn(async () => Promise.reject(unavailable())) };
-    await expect(new BookTicketHandler(runtime.uow, slow, silent).execute(runtime.orm.em, meta, { ticketId: 'slow', customerId: 'c-slow', quantity: 1 })).rejects.toMatchObject({
-      code: 'PAYMENT_UNAVAILABLE',
+    const booking = await handler(payments).execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'winner' });
+    expect(payments.approve).toHaveBeenCalledWith({ bookingId: booking.id, customerId: 'winner', amount: 1_000 }, meta);
+    expect(during).toEqual([
+      { seatsLeft: 0, hold: expect.objectContaining({ id: booking.id, ticketId: 'last-seat', customerId: 'winner', quantity: 1, amount: 1_000, correlationId: 'test' }), booking: null, abandoned: null, events: [] },
+    ]);
+    expect(rivalPayments.approve).not.toHaveBeenCalled();
+    expect(await stateOf(booking.id, 'last-seat')).toEqual({
+      seatsLeft: 0,
+      hold: null,
+      booking: expect.objectContaining({ status: 'BOOKED', customerId: 'winner', quantity: 1, amount: 1_000 }),
+      abandoned: null,
+      events: [['TicketBooked', undefined]],
     });
-    const [request] = (slow.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
-    expect(await runtime.orm.em.fork().findOne(AbandonedBooking, { id: request.bookingId })).toMatchObject({ customerId: 'c-slow', reason: 'PAYMENT_UNAVAILABLE' });
-    expect((await outboxOf(request.bookingId)).map((e) => [e.type, e.payload.reason])).toEqual([['BookingAbandoned', 'PAYMENT_UNAVAILABLE']]);
-    expect(await runtime.orm.em.fork().findOne(TicketInventory, { id: 'slow' })).toMatchObject({ seatsLeft: 1 });
+    expect((await outboxOf(booking.id))[0]).toMatchObject({ correlationId: 'test', producer: 'booking' });
   });
 
-  it('logs an error with the booking id and rethrows the original error when the abandonment cannot be recorded either', async () => {
+  it('gives the held seats back and leaves nothing when payment declines', async () => {
+    const declining = paymentFailing(new DomainError('PAYMENT_DECLINED', 'declined'));
+    await expect(handler(declining).execute(runtime.orm.em, meta, { ticketId: 'declined', customerId: 'c' })).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
+    expect(await stateOf(requestTo(declining).bookingId, 'declined')).toEqual({ seatsLeft: 1, hold: null, booking: null, abandoned: null, events: [] });
+  });
+
+  it('gives the held seats back and records the abandonment (BookingAbandoned, PAYMENT_UNAVAILABLE) when payment may have approved: timed out, outcome unknown', async () => {
+    const timedOut = paymentFailing(new ServiceUnavailableError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later', true));
+    await expect(handler(timedOut).execute(runtime.orm.em, meta, { ticketId: 'unknown', customerId: 'c-slow' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    const { bookingId } = requestTo(timedOut);
+    expect(await stateOf(bookingId, 'unknown')).toEqual({
+      seatsLeft: 1,
+      hold: null,
+      booking: null,
+      abandoned: expect.objectContaining({ customerId: 'c-slow', quantity: 1, amount: 1_000, reason: 'PAYMENT_UNAVAILABLE' }),
+      events: [['BookingAbandoned', 'PAYMENT_UNAVAILABLE']],
+    });
+    const [event] = await outboxOf(bookingId);
+    expect(event).toMatchObject({ aggregateType: 'AbandonedBooking', producer: 'booking', correlationId: 'test' });
+    expect(event.payload).toMatchObject({ bookingId, ticketId: 'unknown', ticketTitle: 'Last', customerId: 'c-slow', organizerId: 'org-1', quantity: 1, amount: 1_000 });
+  });
+
+  it('gives the held seats back and abandons nothing when the call never reached payment (breaker open, connection refused)', async () => {
+    const unsent = paymentFailing(new ServiceUnavailableError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later', false));
+    await expect(handler(unsent).execute(runtime.orm.em, meta, { ticketId: 'unsent', customerId: 'c-unsent' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    expect(await stateOf(requestTo(unsent).bookingId, 'unsent')).toEqual({ seatsLeft: 1, hold: null, booking: null, abandoned: null, events: [] });
+  });
+
+  it('logs an error naming the booking when the held seats cannot be given back; the sweeper releases them once the hold expired', async () => {
     const logger = { error: jest.fn() } as unknown as Logger;
-    const down: PaymentPort = { approve: jest.fn(async () => Promise.reject(unavailable())) };
-    const run = jest.spyOn(runtime.uow, 'run').mockRejectedValueOnce(new Error('booking store down'));
+    const down: PaymentPort = {
+      approve: jest.fn(async () => {
+        jest.spyOn(runtime.uow, 'run').mockRejectedValueOnce(new Error('booking store down'));
+        throw new ServiceUnavailableError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later', true);
+      }),
+    };
     try {
-      await expect(new BookTicketHandler(runtime.uow, down, logger).execute(runtime.orm.em, meta, { ticketId: 'down', customerId: 'c-down' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+      await expect(handler(down, logger).execute(runtime.orm.em, meta, { ticketId: 'stuck', customerId: 'c-stuck' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
     } finally {
-      run.mockRestore();
+      jest.restoreAllMocks();
     }
-    const [request] = (down.approve as jest.Mock).mock.calls[0] as [PaymentRequest];
-    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ bookingId: request.bookingId, reason: 'PAYMENT_UNAVAILABLE', err: expect.objectContaining({ message: 'booking store down' }) }), expect.stringContaining('abandoned booking'));
-    expect(await runtime.orm.em.fork().findOne(AbandonedBooking, { id: request.bookingId })).toBeNull();
+    const { bookingId } = requestTo(down);
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.objectContaining({ bookingId, reason: 'PAYMENT_UNAVAILABLE', err: expect.objectContaining({ message: 'booking store down' }) }),
+      expect.stringContaining('seat hold'),
+    );
+    const stuck = await stateOf(bookingId, 'stuck');
+    expect(stuck).toMatchObject({ seatsLeft: 0, hold: expect.objectContaining({ id: bookingId }), booking: null, abandoned: null });
+
+    expect(await sweeper().execute(runtime.orm.em, new Date(stuck.hold!.expiresAt.getTime() - 1))).toBe(0);
+    expect(await sweeper().execute(runtime.orm.em, stuck.hold!.expiresAt)).toBe(1);
+    expect(await stateOf(bookingId, 'stuck')).toEqual({ seatsLeft: 1, hold: null, booking: null, abandoned: expect.objectContaining({ reason: 'HOLD_EXPIRED' }), events: [['BookingAbandoned', 'HOLD_EXPIRED']] });
+    expect((await outboxOf(bookingId))[0]).toMatchObject({ correlationId: 'test', causationId: null });
+  });
+
+  it('books nothing when payment approves after the sweeper released the expired hold (PAYMENT_UNAVAILABLE); the sweeper’s abandonment voids the approval', async () => {
+    const late: PaymentPort = {
+      approve: jest.fn(async () => {
+        expect(await sweeper().execute(runtime.orm.em, new Date(Date.now() + TTL_MS + 1000))).toBe(1);
+      }),
+    };
+    await expect(handler(late).execute(runtime.orm.em, meta, { ticketId: 'late', customerId: 'c-late' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    expect(await stateOf(requestTo(late).bookingId, 'late')).toEqual({
+      seatsLeft: 1,
+      hold: null,
+      booking: null,
+      abandoned: expect.objectContaining({ reason: 'HOLD_EXPIRED' }),
+      events: [['BookingAbandoned', 'HOLD_EXPIRED']],
+    });
+  });
+
+  it('books nothing when the ticket is deleted while payment approves: the saga voids the hold (BookingAbandoned, NOT_BOOKABLE), the booking fails with CONFLICT', async () => {
+    const deletion = envelopeOf('ticket', 'TicketDeleted', 'deleted', { ticketId: 'deleted', title: 'Last', organizerId: 'org-1', deletedAt: new Date().toISOString() });
+    const approving: PaymentPort = {
+      approve: jest.fn(async () => {
+        await runtime.uow.run(runtime.orm.em, meta, (tx) => cancelBookingsWhenTicketDeleted(200)(deletion, tx));
+      }),
+    };
+    await expect(handler(approving).execute(runtime.orm.em, meta, { ticketId: 'deleted', customerId: 'c-deleted' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await stateOf(requestTo(approving).bookingId, 'deleted')).toEqual({
+      seatsLeft: 1,
+      hold: null,
+      booking: null,
+      abandoned: expect.objectContaining({ customerId: 'c-deleted', reason: 'NOT_BOOKABLE' }),
+      events: [['BookingAbandoned', 'NOT_BOOKABLE']],
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createConsumer, openContext, serveSubgraph } from '@supergraph/kernel';
+import { createConsumer, openContext, runMain, serveSubgraph } from '@supergraph/kernel';
 import { forgetBookingWhenBookingAbandoned } from './application/policies/forget-booking-when-booking-abandoned';
 import { recordBookingWhenTicketBooked } from './application/policies/record-booking-when-ticket-booked';
 import { recordCancellationWhenBookingCanceled } from './application/policies/record-cancellation-when-booking-canceled';
@@ -34,4 +34,4 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
   return serveSubgraph<MyPageContext>(runtime, { typeDefs, resolvers, consumers: [consumer], ...options });
 }
 
-if (require.main === module) void main();
+if (require.main === module) void runMain(() => main(), 'mypage');

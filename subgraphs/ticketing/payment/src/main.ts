@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createConsumer, intVar, openContext, serveSubgraph } from '@supergraph/kernel';
+import { createConsumer, intVar, openContext, runMain, serveSubgraph } from '@supergraph/kernel';
 import { ApprovePaymentHandler } from './application/commands/approve-payment/approve-payment.handler';
 import { cancelPaymentWhenBookingCanceled } from './application/policies/cancel-payment-when-booking-canceled';
 import { voidPaymentWhenBookingAbandoned } from './application/policies/void-payment-when-booking-abandoned';
@@ -45,4 +45,4 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
   });
 }
 
-if (require.main === module) void main();
+if (require.main === module) void runMain(() => main(), 'payment');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { openContext, serveSubgraph, uniqueLoader } from '@supergraph/kernel';
+import { openContext, runMain, serveSubgraph, uniqueLoader } from '@supergraph/kernel';
 import { DeleteTicketHandler } from './application/commands/delete-ticket/delete-ticket.handler';
 import { RegisterTicketHandler } from './application/commands/register-ticket/register-ticket.handler';
 import { Ticket } from './domain/ticket';
@@ -28,4 +28,4 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
   });
 }
 
-if (require.main === module) void main();
+if (require.main === module) void runMain(() => main(), 'ticket');

@@ -1,5 +1,6 @@
 import { AggregateRoot, DomainError, ensure, invalidInput } from '@supergraph/kernel/domain';
 import type { BookingCanceled, BookingFacts, CancellationReason, TicketBooked } from '@supergraph/contracts';
+import type { SeatHold } from './seat-hold';
 import type { TicketInventory } from './ticket-inventory';
 
 /** `BOOKED` until canceled by its customer or the ticket-deletion saga; `CANCELED` is final. */
@@ -35,8 +36,8 @@ export function bookingFacts(booking: Pick<Booking, 'id' | 'customerId' | 'quant
 
 /**
  * Booking aggregate (SPEC.md 1.4, 1.9, 1.10, 1.13). A booking exists only once its payment was
- * approved (the application layer calls payment before `book`). Booking takes its seats from the
- * ticket's inventory and raises `TicketBooked`; canceling gives them back and raises
+ * approved: it is confirmed from the `SeatHold` that took its seats before payment was called,
+ * keeps those seats and raises `TicketBooked`; canceling gives them back and raises
  * `BookingCanceled` once (a second cancellation is `CONFLICT`).
  */
 export class Booking extends AggregateRoot {
@@ -74,15 +75,13 @@ export class Booking extends AggregateRoot {
   }
 
   /**
-   * Books `request.quantity` seats of `ticket` (whose payment of `ticket.amountFor(quantity)`
-   * KRW was approved for booking `id`); takes the seats and raises `TicketBooked`. Throws
-   * `CONFLICT` (not on sale) or `SOLD_OUT`, and nothing changes then.
+   * Books the seats `hold` took of `ticket`, now that payment approved `hold.amount` KRW for
+   * booking `hold.id` (SPEC.md 1.4): the seats stay taken; raises `TicketBooked`. The caller
+   * removes the hold in the same transaction.
    */
-  static book(id: string, ticket: TicketInventory, request: BookingRequest, now: Date = new Date()): Booking {
-    if (ticket.id !== request.ticketId) throw new Error(`inventory ${ticket.id} is not ticket ${request.ticketId}`);
-    const amount = ticket.amountFor(request.quantity);
-    ticket.reserve(request.quantity, now);
-    const booking = new Booking(id, ticket.id, request.customerId, request.quantity, amount, now);
+  static confirm(hold: SeatHold, ticket: TicketInventory, now: Date = new Date()): Booking {
+    if (ticket.id !== hold.ticketId) throw new Error(`inventory ${ticket.id} is not ticket ${hold.ticketId}`);
+    const booking = new Booking(hold.id, ticket.id, hold.customerId, hold.quantity, hold.amount, now);
     booking.raise<TicketBooked>('TicketBooked', { ...bookingFacts(booking, ticket), bookedAt: now.toISOString() });
     return booking;
   }

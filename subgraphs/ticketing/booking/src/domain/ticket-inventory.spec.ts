@@ -63,6 +63,40 @@ describe('TicketInventory', () => {
   it('stands in for a ticket not recorded yet with nothing to sell', () => {
     const unknown = TicketInventory.notYetRecorded('t9');
     expect(unknown).toMatchObject({ id: 't9', seatsLeft: 0 });
+    expect(unknown.bookableSeats()).toBe(0);
     expect(codeOfError(() => unknown.ensureBookable(1))).toBe('SOLD_OUT');
+  });
+
+  it('shows the seats left as bookable only while on sale (Ticket.seatsLeft: 0 outside the sale window and once deleted)', () => {
+    const ticket = TicketInventory.record(registered);
+    ticket.reserve(1, onSale);
+    expect(ticket.bookableSeats(onSale)).toBe(2);
+    expect(ticket.bookableSeats(new Date('2026-11-30T00:00:00Z'))).toBe(0);
+    expect(ticket.bookableSeats(new Date('2026-12-10T00:00:00Z'))).toBe(0);
+    ticket.release(1);
+    ticket.markDeleted(onSale);
+    expect(ticket.seatsLeft).toBe(3);
+    expect(ticket.bookableSeats(onSale)).toBe(0);
+  });
+
+  it('keeps a ticket deleted before its registration reached booking as a DELETED placeholder without seats', () => {
+    const deletedAt = '2026-12-02T00:00:00.000Z';
+    const placeholder = TicketInventory.deletedBeforeRegistered({ ticketId: 't1', title: 'Swan Lake', organizerId: 'org-1', deletedAt });
+    expect(placeholder).toMatchObject({ id: 't1', title: 'Swan Lake', organizerId: 'org-1', price: 0, seats: 0, seatsLeft: 0, status: 'DELETED', deletedAt: new Date(deletedAt) });
+    expect(placeholder.bookableSeats(onSale)).toBe(0);
+    expect(codeOfError(() => placeholder.ensureBookable(1, onSale))).toBe('CONFLICT');
+    expect(placeholder.pullEvents()).toEqual([]);
+  });
+
+  it('continues the deletion saga of a deleted ticket with TicketDeletionContinued (only once deleted)', () => {
+    const ticket = TicketInventory.record(registered);
+    expect(() => ticket.continueDeletion()).toThrow('ticket t1 is not deleted');
+    ticket.markDeleted(onSale);
+    ticket.continueDeletion();
+    ticket.continueDeletion();
+    expect(ticket.pullEvents()).toEqual([
+      { type: 'TicketDeletionContinued', aggregateType: 'TicketInventory', aggregateId: 't1', aggregateVersion: 1, payload: { ticketId: 't1', deletedAt: onSale.toISOString() } },
+      { type: 'TicketDeletionContinued', aggregateType: 'TicketInventory', aggregateId: 't1', aggregateVersion: 2, payload: { ticketId: 't1', deletedAt: onSale.toISOString() } },
+    ]);
   });
 });

@@ -24,6 +24,7 @@ export const resolvers: Resolvers = {
   },
   Ticket: {
     __resolveReference: (reference, ctx) => inventory(reference.id, ctx),
+    seatsLeft: (ticket) => ticket.bookableSeats(),
     bookings: (ticket, _args, ctx) => ctx.bookingsByTicket.load(ticket.id),
   },
 };

@@ -12,6 +12,7 @@ export const AbandonedBookingSchema = new EntitySchema<AbandonedBooking>({
   tableName: 'abandoned_booking',
   properties: {
     ...bookingFactColumns,
+    version: { type: 'integer' },
     reason: { type: 'string', length: 32 },
     abandonedAt: { type: 'datetime', length: 3 },
   },

@@ -1,10 +1,10 @@
 /**
  * MikroORM columns of the facts every booking states (`bookingFacts`: id, who, how many seats,
- * how much), alike for written (`booking`) and abandoned (`abandoned_booking`) bookings.
+ * how much), alike for written (`booking`), held (`seat_hold`) and abandoned
+ * (`abandoned_booking`) bookings.
  */
 export const bookingFactColumns = {
   id: { type: 'string', length: 36, primary: true },
-  version: { type: 'integer' },
   ticketId: { type: 'string', length: 100 },
   customerId: { type: 'string', length: 100 },
   quantity: { type: 'integer' },

@@ -2,6 +2,7 @@ import { EntitySchema } from '@mikro-orm/core';
 import { Booking } from '../domain/booking';
 import { AbandonedBookingSchema } from './abandoned-booking.schema';
 import { bookingFactColumns } from './booking-facts.columns';
+import { SeatHoldSchema } from './seat-hold.schema';
 import { TicketInventorySchema } from './ticket-inventory.schema';
 
 /** MikroORM mapping of the Booking aggregate (data mapper: the aggregate is the entity). */
@@ -11,6 +12,7 @@ export const BookingSchema = new EntitySchema<Booking>({
   indexes: [{ properties: ['ticketId', 'status'] }, { properties: ['customerId'] }],
   properties: {
     ...bookingFactColumns,
+    version: { type: 'integer' },
     status: { type: 'string', length: 16 },
     bookedAt: { type: 'datetime', length: 3 },
     canceledAt: { type: 'datetime', length: 3, nullable: true },
@@ -18,5 +20,5 @@ export const BookingSchema = new EntitySchema<Booking>({
   },
 });
 
-/** Every entity of the booking context's store: bookings, the ticket replicas and the abandoned bookings. */
-export const bookingEntities = [BookingSchema, TicketInventorySchema, AbandonedBookingSchema];
+/** Every entity of the booking context's store: bookings, the ticket replicas, the seat holds and the abandoned bookings. */
+export const bookingEntities = [BookingSchema, TicketInventorySchema, SeatHoldSchema, AbandonedBookingSchema];

@@ -1,12 +1,16 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { TicketInventory } from '../domain/ticket-inventory';
 
-/** MikroORM mapping of booking's ticket replica; one row per ticket, locked while seats change. */
+/**
+ * MikroORM mapping of booking's ticket replica; one row per ticket, locked while seats change.
+ * `version` counts its events (`TicketDeletionContinued`); 0 for rows older than the column.
+ */
 export const TicketInventorySchema = new EntitySchema<TicketInventory>({
   class: TicketInventory,
   tableName: 'ticket_inventory',
   properties: {
     id: { type: 'string', length: 100, primary: true },
+    version: { type: 'integer', default: 0 },
     title: { type: 'string', length: 200 },
     price: { type: 'integer' },
     seats: { type: 'integer' },

@@ -1,4 +1,4 @@
-import { DomainError, ServiceClient } from '@supergraph/kernel';
+import { DomainError, EventMeta, ServiceClient } from '@supergraph/kernel';
 import type { PaymentPort, PaymentRequest } from '../../application/commands/book-ticket/book-ticket.handler';
 
 /** Where payment is and when booking gives up on it. */
@@ -37,10 +37,12 @@ export class PaymentClient implements PaymentPort {
 
   /**
    * Asks payment to approve `request.amount` KRW for booking `request.bookingId` (idempotent by
-   * booking id). Resolves once approved; throws `PAYMENT_DECLINED` or `PAYMENT_UNAVAILABLE`.
+   * booking id), in the flow of `meta` (header `x-correlation-id`: `PaymentApproved` carries it).
+   * Resolves once approved; throws `PAYMENT_DECLINED`, or `PAYMENT_UNAVAILABLE` as a
+   * `ServiceUnavailableError` saying whether the call may have reached payment.
    */
-  async approve(request: PaymentRequest): Promise<void> {
-    const data = await this.client.request<{ approvePayment: { id: string; status: string } }>(APPROVE, { input: request });
+  async approve(request: PaymentRequest, meta: EventMeta): Promise<void> {
+    const data = await this.client.request<{ approvePayment: { id: string; status: string } }>(APPROVE, { input: request }, { 'x-correlation-id': meta.correlationId });
     if (data.approvePayment.status !== 'APPROVED') {
       throw new DomainError('PAYMENT_DECLINED', `payment ${data.approvePayment.id} of booking ${request.bookingId} is ${data.approvePayment.status}`);
     }

@@ -1,0 +1,184 @@
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RunningService, SUBGRAPHS } from '@supergraph/kernel';
+import { errorCode, gql, postBadBodies, waitFor } from '@supergraph/testing';
+import { startRouter } from '../src/main';
+
+jest.setTimeout(30_000);
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+/**
+ * One HTTP server standing in for every subgraph: `<NAME>_URL` is `http://127.0.0.1:<port>/<name>/graphql`,
+ * so each request says which subgraph it is for. Tests script the answers.
+ */
+async function fakeSubgraphs() {
+  const received: { subgraph: string; path: string; headers: IncomingMessage['headers']; body: string }[] = [];
+  const handlers = new Map<string, Handler>();
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const [, subgraph, ...rest] = (req.url ?? '').split('/');
+      const path = `/${rest.join('/')}`;
+      received.push({ subgraph, path, headers: req.headers, body });
+      const handler = handlers.get(`${subgraph} ${path}`) ?? handlers.get(`* ${path}`);
+      if (handler) handler(req, res, body);
+      else res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    received,
+    /** Answers requests of `subgraph` (`*`: any) on `path` with `handler`. */
+    on(subgraph: string, path: string, handler: Handler) {
+      handlers.set(`${subgraph} ${path}`, handler);
+    },
+    /** Forgets every scripted answer (unscripted requests get 404). */
+    reset: () => handlers.clear(),
+    env: Object.fromEntries(SUBGRAPHS.map((s) => [`${s.name.toUpperCase()}_URL`, `${base}/${s.name}/graphql`])),
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+const REGISTER = 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id } }';
+const TICKET = 'query($id: ID!) { ticket(id: $id) { id title } }';
+
+/** The router on the committed supergraph, every subgraph played by `fakeSubgraphs`. */
+describe('router (fake subgraphs)', () => {
+  let subgraphs: Awaited<ReturnType<typeof fakeSubgraphs>>;
+  let router: RunningService;
+  const started: RunningService[] = [];
+  const start = async (env: NodeJS.ProcessEnv = {}) => {
+    const service = await startRouter({ ...subgraphs.env, LOG_LEVEL: 'silent', SUBGRAPH_TIMEOUT_MS: '300', ...env }, { port: 0, handleSignals: false });
+    started.push(service);
+    return service;
+  };
+
+  beforeAll(async () => {
+    subgraphs = await fakeSubgraphs();
+    router = await start();
+  });
+  beforeEach(() => subgraphs.reset());
+  afterAll(async () => {
+    await Promise.all(started.map((s) => s.stop()));
+    await subgraphs?.close();
+  });
+
+  it('passes GraphQL errors a subgraph answers with a non-2xx status (variable coercion) on with their codes, and nothing else of them', async () => {
+    subgraphs.on('ticket', '/graphql', (_req, res) =>
+      json(res, 400, {
+        errors: [
+          {
+            message: 'Variable "$input" got invalid value "tomorrow" at "input.saleStartsAt"; DateTime must be an ISO-8601 instant, e.g. 2026-11-21T01:14:00Z',
+            locations: [{ line: 1, column: 10 }],
+            extensions: { code: 'BAD_USER_INPUT', stacktrace: ['GraphQLError: DateTime must be …', '    at parseDate (/srv/app/packages/kernel/dist/graphql/scalars.js:1:1)'] },
+          },
+          { message: 'Variable "$input" got invalid value "x" at "input.saleEndsAt"', extensions: { code: 'BAD_USER_INPUT' } },
+        ],
+      }),
+    );
+    const input = { title: 'T', venue: 'V', price: 1000, seats: 10, saleStartsAt: 'tomorrow', saleEndsAt: 'x' };
+    const result = await gql(router.url, REGISTER, { input });
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors?.map(({ message, extensions }) => ({ message, extensions }))).toEqual([
+      { message: expect.stringContaining('"input.saleStartsAt"'), extensions: { code: 'BAD_USER_INPUT' } },
+      { message: expect.stringContaining('"input.saleEndsAt"'), extensions: { code: 'BAD_USER_INPUT' } },
+    ]);
+    expect(JSON.stringify(result)).not.toMatch(/stacktrace|serviceName|\/srv\/|127\.0\.0\.1/);
+  });
+
+  it('a non-2xx answer without a GraphQL body stays INTERNAL_SERVER_ERROR without its details', async () => {
+    subgraphs.on('ticket', '/graphql', (_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1> upstream 10.0.0.7:4001'));
+    const result = await gql(router.url, TICKET, { id: 't1' });
+    expect(result.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(JSON.stringify(result)).not.toMatch(/10\.0\.0\.7|Bad gateway|502/);
+  });
+
+  it('a subgraph that does not answer fails its fetch within SUBGRAPH_TIMEOUT_MS with a coded error', async () => {
+    subgraphs.on('ticket', '/graphql', () => undefined); // never answers
+    const started = Date.now();
+    const result = await gql(router.url, TICKET, { id: 't1' });
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(errorCode(result)).toBe('INTERNAL_SERVER_ERROR');
+    expect(result.errors?.[0].message).toBe('Internal server error');
+  });
+
+  it('answers a malformed JSON body and one over 1 MB with a GraphQL-shaped BAD_REQUEST (400, 413) and no stack', async () => {
+    const { malformed, oversized } = await postBadBodies(router.url);
+    expect([malformed.status, malformed.contentType, JSON.parse(malformed.text)]).toEqual([400, expect.stringMatching(/^application\/json/), badRequest('The request body is not valid JSON')]);
+    expect([oversized.status, JSON.parse(oversized.text)]).toEqual([413, badRequest('The request body is larger than the limit of 1048576 bytes')]);
+  });
+
+  it('forwards an acceptable client correlation id to the subgraphs and replaces any other', async () => {
+    subgraphs.on('ticket', '/graphql', (_req, res) => json(res, 200, { data: { ticket: { id: 't1', title: 'Swan Lake' } } }));
+    const forwarded = async (header: string) => {
+      const before = subgraphs.received.length;
+      expect((await gql(router.url, TICKET, { id: 't1' }, { 'x-correlation-id': header })).data).toEqual({ ticket: { id: 't1', title: 'Swan Lake' } });
+      return subgraphs.received.slice(before).find((r) => r.subgraph === 'ticket')!.headers['x-correlation-id'];
+    };
+    expect(await forwarded('client-trace:42')).toBe('client-trace:42');
+    const replaced = await forwarded('<script>alert(1)</script>');
+    expect(replaced).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('is ready only when every subgraph is; each probe releases its connection at once', async () => {
+    let closed = 0;
+    subgraphs.on('*', '/health/ready', (_req, res) => {
+      res.on('close', () => (closed += 1));
+      res.writeHead(200, { 'content-type': 'application/json' }).write('{"status":"ready",'); // a body that never ends
+    });
+    const health = router.url.replace(/\/graphql$/, '/health/ready');
+    const ready = await fetch(health);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, true])) });
+    // The probe's timeout (1 s) would close them too, much later: they are released at once.
+    await waitFor('every probe connection released', () => closed >= SUBGRAPHS.length, 500, 10);
+
+    subgraphs.on('payment', '/health/ready', (_req, res) => json(res, 503, { status: 'unavailable' }));
+    const notReady = await fetch(health);
+    expect(notReady.status).toBe(503);
+    expect(await notReady.json()).toMatchObject({ status: 'unavailable', checks: { payment: false, ticket: true } });
+  });
+
+  it('stop(): readiness 503 for SHUTDOWN_DELAY_MS, then an in-flight request gets at most the HTTP grace period (5 s)', async () => {
+    subgraphs.on('*', '/health/ready', (_req, res) => json(res, 200, { status: 'ready' }));
+    subgraphs.on('ticket', '/graphql', () => undefined); // never answers
+    const service = await start({ SUBGRAPH_TIMEOUT_MS: '60000', SHUTDOWN_DELAY_MS: '300' });
+    const health = service.url.replace(/\/graphql$/, '/health/ready');
+    expect((await fetch(health)).status).toBe(200);
+    const inFlight = gql(service.url, TICKET, { id: 't1' }).catch((error: Error) => error);
+    await waitFor('the request to reach the subgraph', () => subgraphs.received.some((r) => r.subgraph === 'ticket' && r.path === '/graphql' && r.body.includes('t1')));
+
+    const stopping = Date.now();
+    const stopped = service.stop();
+    const draining = await waitFor('readiness 503 while draining', async () => {
+      const res = await fetch(health);
+      return res.status === 503 ? res.json() : undefined;
+    }, 1000, 10);
+    expect(draining).toMatchObject({ status: 'draining' });
+    await stopped;
+    expect(Date.now() - stopping).toBeLessThan(8000);
+    expect(String(await inFlight)).toMatch(/fetch failed/); // its connection was closed
+  });
+
+  it('a bad ROUTER_PORT exits with status 1 after one line naming it', async () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
+      throw new Error(`exit ${code}`);
+    }) as never);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await expect(startRouter({ ...subgraphs.env, ROUTER_PORT: 'abc' })).rejects.toThrow('exit 1');
+      expect(stderr.mock.calls.map(([chunk]) => String(chunk))).toEqual(['Invalid configuration: ROUTER_PORT: expected a port number 0-65535, received "abc"\n']);
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+});
