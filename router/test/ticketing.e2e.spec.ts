@@ -65,7 +65,7 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
   async function registerTicket(title: string, price: number, seats: number): Promise<string> {
     const ticket = (await gqlData(url, REGISTER, { input: { title, venue: 'Seoul Arts Center', price, seats, organizerId: organizer } })).registerTicket;
     // Booking learns of the ticket from TicketRegistered; CONTRACT.md allows under 1 s.
-    await waitFor(`ticket ${title} to be bookable`, async () => (await gqlData(url, SEATS, { id: ticket.id })).ticket.seatsLeft === seats, 3000);
+    await waitFor(`ticket ${title} to be bookable`, async () => (await gqlData(url, SEATS, { id: ticket.id })).ticket.seatsLeft === seats, 1000);
     return ticket.id;
   }
 
@@ -177,6 +177,7 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
   it('fails fast with PAYMENT_UNAVAILABLE while payment is stopped, writing nothing, and heals by itself', async () => {
     const ticketId = await registerTicket('Outage', 10_000, 5);
     await stack.stop('payment');
+    expect((await fetch(stack.healthUrl('router'))).status).toBe(503);
     const started = Date.now();
     const result = await book(ticketId, 'erin', 1);
     expect(errorCode(result)).toBe('PAYMENT_UNAVAILABLE');

@@ -544,14 +544,13 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     // Payment hung instead of down: while the breaker is closed, calls reach it and time out;
     // once it is open, calls fail at once without reaching it.
     const hole = await blackHole(port);
-    const attempts: { code?: string; ms: number; reached: number }[] = [];
+    const attempts: { code?: string; ms: number }[] = [];
     try {
       await waitFor(
         'the breaker to open',
         async () => {
-          const before = hole.connections();
           const result = await attempt();
-          attempts.push({ code: result.code, ms: result.ms, reached: hole.connections() - before });
+          attempts.push({ code: result.code, ms: result.ms });
           return result.ms < 100;
         },
         20_000,
@@ -562,7 +561,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     }
     expect(attempts.every((a) => a.code === 'PAYMENT_UNAVAILABLE' && a.ms < 3000)).toBe(true);
     expect(attempts.some((a) => a.ms >= 1000)).toBe(true);
-    expect(attempts.at(-1)!.reached).toBe(0);
+    expect(hole.connections()).toBeGreaterThan(0);
     expect(await h.bookingsOf({ customerId: 'cust-outage' })).toEqual([]);
     expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(5);
 
@@ -576,10 +575,11 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect(recovered).toMatchObject({ status: 'BOOKED', ticket: { seatsLeft: 4 } });
     expect(await h.bookingsOf({ customerId: 'cust-outage' })).toHaveLength(1);
 
-    // Only the attempts that reached payment (and timed out there) may have been approved: each of
-    // those, and only those, is recorded as abandoned. A refused connection (payment down) or an
-    // open breaker never sent anything: the seats go back, nothing is abandoned.
-    const reached = attempts.filter((a) => a.reached > 0).length;
+    // Only the attempts that reached payment and timed out there (PAYMENT_TIMEOUT_MS, 2 s) may have
+    // been approved: each of those, and only those, is recorded as abandoned. A refused connection
+    // (payment down) or an open breaker (a fast failure) never sent anything: the seats go back,
+    // nothing is abandoned. (Counting connections per attempt would be racy: a socket may close late.)
+    const reached = attempts.filter((a) => a.ms >= 1000).length;
     expect(reached).toBeGreaterThan(0);
     await waitFor('the recovered TicketBooked', async () => (await h.envelopes('booking', 'TicketBooked')).some((e) => e.aggregateId === recovered.id));
     const abandoned = (await h.envelopes('booking', 'BookingAbandoned')).filter((e) => e.payload.customerId === 'cust-outage');
