@@ -1,1 +1,2 @@
 export * from './ticketing';
+export * from './notification';

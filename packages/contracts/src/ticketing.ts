@@ -5,7 +5,7 @@
  */
 
 /** Stream producers (one stream per producing context: `<context>.events`). */
-export const TICKETING_PRODUCERS = { ticket: 'ticket', booking: 'booking', payment: 'payment' } as const;
+export const TICKETING_PRODUCERS = { ticket: 'ticket', booking: 'booking', payment: 'payment', mypage: 'mypage' } as const;
 
 /** `ticket` → an organizer registered a ticket (rule 1). */
 export interface TicketRegistered {
@@ -114,6 +114,28 @@ export interface PaymentCanceled {
   canceledAt: string;
 }
 
+/** CONTRACT.md `BookingStatus`. */
+export type BookingStatus = 'BOOKED' | 'CANCELED';
+
+/** CONTRACT.md `PaymentStatus`. */
+export type PaymentStatus = 'APPROVED' | 'CANCELED';
+
+/**
+ * `mypage` → a my-page row that customers and organizers can see changed (SPEC.md 1.8): its state
+ * after the change, as `MyBooking` answers it. Published through the mypage outbox in the
+ * transaction that changed the row, once per change of a visible row (a row becomes visible with
+ * its first booking event; rows of abandoned bookings never do). Feeds `myPageUpdated` on every
+ * replica. `aggregateType` `MyBooking`, `aggregateId` the booking's id, `aggregateVersion` counts
+ * the row's updates (per-booking order).
+ */
+export interface MyBookingUpdated extends BookingFacts {
+  bookingStatus: BookingStatus;
+  /** Null until the payment's event has arrived. */
+  paymentStatus: PaymentStatus | null;
+  /** When the newest event applied to this booking occurred. */
+  updatedAt: string;
+}
+
 /** Event type name → payload, for typed handlers. */
 export interface TicketingEvents {
   TicketRegistered: TicketRegistered;
@@ -124,4 +146,5 @@ export interface TicketingEvents {
   TicketDeletionContinued: TicketDeletionContinued;
   PaymentApproved: PaymentApproved;
   PaymentCanceled: PaymentCanceled;
+  MyBookingUpdated: MyBookingUpdated;
 }

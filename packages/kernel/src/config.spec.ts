@@ -53,11 +53,16 @@ describe('parseConfig', () => {
   });
 
   it('exposes the base shape so contexts can extend it', () => {
-    expect(Object.keys(baseConfigShape).sort()).toEqual(['EVENTS_NAMESPACE', 'LOG_LEVEL', 'NODE_ENV', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS']);
+    expect(Object.keys(baseConfigShape).sort()).toEqual(['CONSUMER_NAME', 'EVENTS_NAMESPACE', 'LOG_LEVEL', 'NODE_ENV', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS']);
   });
 
   it('reads SHUTDOWN_DELAY_MS as whole milliseconds', () => {
     expect(parseConfig({}, { SHUTDOWN_DELAY_MS: '5000' }).SHUTDOWN_DELAY_MS).toBe(5000);
+  });
+
+  it('reads CONSUMER_NAME when set (the replica name in consumer groups)', () => {
+    expect(parseConfig({}, { CONSUMER_NAME: 'notification-7d9f-x2k' }).CONSUMER_NAME).toBe('notification-7d9f-x2k');
+    expect(parseConfig({}, {}).CONSUMER_NAME).toBeUndefined();
   });
 });
 

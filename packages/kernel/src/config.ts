@@ -10,6 +10,8 @@ import { LOG_LEVELS } from './logger';
  * - `SHUTDOWN_DELAY_MS` (default 0): on SIGTERM, how long `/health/ready` answers 503 while
  *   requests are still served before the listener closes (lets load balancers and Kubernetes
  *   endpoints stop routing here first).
+ * - `CONSUMER_NAME` (optional): this replica's name in its consumer groups (`StreamConsumerOptions.consumer`;
+ *   unset or empty: `<hostname>-<pid>`).
  */
 export const baseConfigShape = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -18,6 +20,7 @@ export const baseConfigShape = {
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SERVICE_HOST: z.string().default('127.0.0.1'),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
+  CONSUMER_NAME: z.string().optional(),
 };
 
 /** Positive integer read from a string variable. */

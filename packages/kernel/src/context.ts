@@ -18,9 +18,11 @@ import { OutboxRelay } from './events/outbox-relay';
 import { StreamConsumer, StreamConsumerOptions } from './events/stream-consumer';
 import { UnitOfWork } from './events/unit-of-work';
 import { createErrorFormatter } from './graphql/errors';
+import { LiveFeed, LiveFeedOptions } from './live/live-feed';
 import { createLogger } from './logger';
 import { createRedis, eventStream } from './redis';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from './server/correlation';
+import { GraphqlWsServer, serveGraphqlWs } from './server/graphql-ws';
 import { mountHealth } from './server/health';
 import { httpErrorHandler } from './server/http-errors';
 import { openStore, storeReachable } from './store/orm';
@@ -41,13 +43,28 @@ export interface ContextRuntime<C extends object = object> {
   stream(context: string): string;
 }
 
-/** What every resolver gets: a fresh EntityManager fork and the request's correlation id. */
+/**
+ * What every resolver gets: a fresh EntityManager fork and the request's correlation id. Over HTTP
+ * one per request; over WebSocket one per operation, built when it starts, so a subscription keeps
+ * its context (and its `em`) as long as it runs: subscription resolvers fork `em` per read
+ * (`em.fork()`), or its identity map would grow with every item.
+ */
 export interface RequestContext {
   em: EntityManager;
-  /** From the `x-correlation-id` header when acceptable (`correlationIdFrom`), else new; goes into the events the request raises. */
+  /**
+   * From the `x-correlation-id` header (over WebSocket: the `x-correlation-id` entry of the
+   * connection params) when acceptable (`correlationIdFrom`), else new; goes into the events the
+   * request raises.
+   */
   correlationId: string;
   /** Meta for events raised by this request's command. */
   meta: EventMeta;
+  /**
+   * Over WebSocket only: the payload of the client's `connection_init` message (empty when it sent
+   * none or not an object). The router forwards its client's payload here, so per-connection facts
+   * such as the caller's identity arrive in it. Undefined over HTTP.
+   */
+  connectionParams?: Record<string, unknown>;
 }
 
 /**
@@ -81,12 +98,25 @@ export async function openContext<S extends z.ZodRawShape>(
   };
 }
 
-/** A consumer group member for this context (group defaults to the context's name). */
+/**
+ * A consumer group member for this context (group defaults to the context's name; the member's name
+ * to `CONSUMER_NAME` of the context's env, else `<hostname>-<pid>`).
+ */
 export function createConsumer(runtime: ContextRuntime, options: Omit<StreamConsumerOptions, 'group'> & { group?: string }): StreamConsumer {
   return new StreamConsumer(runtime.orm, runtime.redis, runtime.uow, runtime.logger.child({ component: 'consumer' }), {
     group: runtime.name,
+    consumer: runtime.config.CONSUMER_NAME || undefined,
     ...options,
   });
+}
+
+/**
+ * A live feed of this context's own stream (`<namespace><name>.events`) on a connection of its own,
+ * logging as component `live-feed`; pass it to `serveSubgraph` in `feeds` so it runs with the
+ * subgraph, and to the subscription resolvers (through the request context) to listen to it.
+ */
+export function createLiveFeed<P extends object>(runtime: ContextRuntime, options: Omit<LiveFeedOptions<P>, 'stream'>): LiveFeed<P> {
+  return new LiveFeed<P>(runtime.redis, runtime.logger.child({ component: 'live-feed' }), { ...options, stream: runtime.uow.stream });
 }
 
 /** A started service; `stop()` drains and closes everything it opened. */
@@ -101,9 +131,14 @@ export interface ServeOptions<Ctx extends RequestContext> {
   typeDefs: DocumentNode;
   /** Resolver map (typed by codegen in each context). */
   resolvers: object;
-  /** Adds per-request members (DataLoaders, handlers) to the base request context. */
+  /** Adds per-request members (DataLoaders, handlers, live feeds) to the base request context (HTTP and WebSocket alike). */
   context?: (base: RequestContext) => Ctx;
   consumers?: StreamConsumer[];
+  /**
+   * Process-wide live feeds the subscription resolvers listen to (`createLiveFeed`): started with the
+   * subgraph, before it listens; stopped after the WebSocket endpoint closed its sockets.
+   */
+  feeds?: LiveFeed<any>[];
   /** Port override (tests pass 0 for a free port). */
   port?: number;
   /** Closes what the context opened itself (sync clients). */
@@ -126,16 +161,26 @@ export interface ServeOptions<Ctx extends RequestContext> {
  */
 export const HTTP_STOP_GRACE_MS = 5_000;
 
+/**
+ * How long, in ms, stopping waits for WebSocket clients to answer the close frame (1001) before
+ * cutting their sockets; short, so it does not eat into the HTTP drain and the consumers' time.
+ */
+export const WS_CLOSE_GRACE_MS = 1_000;
+
 /** How long, in ms, `stopOnSignals` lets a stop take (after any drain delay) before forcing exit 1. */
 export const STOP_GRACE_MS = 10_000;
 
 /**
  * Serves a context as an Apollo Federation 2 subgraph on its own port: POST/GET `/graphql`,
  * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining); a malformed or
- * oversized (> 1 MB) body gets a GraphQL-shaped `BAD_REQUEST` (`httpErrorHandler`). Starts the
- * outbox relay and the consumers. Stop order (SIGTERM): readiness 503 (for `drainDelayMs`), stop
- * accepting and finish in-flight requests (at most `HTTP_STOP_GRACE_MS`), stop consumers after
- * their current event, publish what is left, close.
+ * oversized (> 1 MB) body gets a GraphQL-shaped `BAD_REQUEST` (`httpErrorHandler`). When the schema
+ * has a Subscription type, WebSocket on `/graphql` too (graphql-ws protocol `graphql-transport-ws`,
+ * `serveGraphqlWs`; context as over HTTP, plus `connectionParams`; errors shaped alike). Starts the
+ * live feeds, the outbox relay and the consumers. Stop order (SIGTERM): readiness 503 (for
+ * `drainDelayMs`), close WebSocket sockets with 1001 (ending their subscriptions; at most
+ * `WS_CLOSE_GRACE_MS` for the close handshakes), stop accepting and finish in-flight requests (at
+ * most `HTTP_STOP_GRACE_MS`), stop the live feeds, stop consumers after their current event, publish
+ * what is left, close.
  */
 export async function serveSubgraph<Ctx extends RequestContext>(runtime: ContextRuntime, options: ServeOptions<Ctx>): Promise<RunningService> {
   const { logger, orm, redis } = runtime;
@@ -144,9 +189,17 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   let draining = false;
   mountHealth(app, { store: () => storeReachable(orm), redis: async () => (await redis.ping()) === 'PONG' }, () => draining);
 
+  const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never });
+  const formatError = createErrorFormatter(logger);
+  const contextOf = (correlationHeader: unknown, connectionParams?: Record<string, unknown>): Ctx => {
+    const correlationId = correlationIdFrom(typeof correlationHeader === 'string' ? correlationHeader : undefined);
+    const base: RequestContext = { em: orm.em.fork(), correlationId, meta: { correlationId, causationId: null } };
+    if (connectionParams) base.connectionParams = connectionParams;
+    return options.context ? options.context(base) : (base as Ctx);
+  };
   const apollo = new ApolloServer<Ctx>({
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never }),
-    formatError: createErrorFormatter(logger),
+    schema,
+    formatError,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_STOP_GRACE_MS }), ApolloServerPluginInlineTraceDisabled()],
@@ -155,15 +208,19 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const correlationId = correlationIdFrom(req.headers[CORRELATION_ID_HEADER]);
-        const base: RequestContext = { em: orm.em.fork(), correlationId, meta: { correlationId, causationId: null } };
-        return options.context ? options.context(base) : (base as Ctx);
-      },
-    }),
+    expressMiddleware(apollo, { context: async ({ req }) => contextOf(req.headers[CORRELATION_ID_HEADER]) }),
   );
   app.use(httpErrorHandler(logger));
+  const ws: GraphqlWsServer | undefined = schema.getSubscriptionType()
+    ? serveGraphqlWs(httpServer, {
+        schema,
+        path: '/graphql',
+        formatError,
+        closeGraceMs: WS_CLOSE_GRACE_MS,
+        context: (connectionParams) => contextOf(connectionParams[CORRELATION_ID_HEADER], connectionParams),
+      })
+    : undefined;
+  for (const feed of options.feeds ?? []) feed.start();
 
   await new Promise<void>((resolve) => httpServer.listen(options.port ?? runtime.config.port, runtime.config.SERVICE_HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -178,7 +235,9 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
     (stopping ??= (async () => {
       draining = true;
       if (drainDelayMs) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      await ws?.dispose();
       await apollo.stop();
+      await Promise.all((options.feeds ?? []).map((feed) => feed.stop()));
       await Promise.all((options.consumers ?? []).map((c) => c.stop()));
       await runtime.relay.stop();
       await runtime.relay.drainOnce().catch(() => 0);

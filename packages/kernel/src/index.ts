@@ -19,4 +19,7 @@ export * from './graphql/loaders';
 export * from './server/health';
 export * from './server/http-errors';
 export * from './server/correlation';
+export * from './server/graphql-ws';
+export * from './live/live-feed';
+export * from './live/live-iterator';
 export * from './run-main';

@@ -67,6 +67,30 @@ export function logRedisErrors(redis: Redis, logger: Logger, intervalMs = 30_000
   });
 }
 
+/**
+ * Resolves once `redis` is connected (`ready`), or after `timeoutMs`, whichever comes first.
+ * Connections opened with `enableOfflineQueue: false` fail every command while connecting; blocking
+ * readers wait here first so that a start does not cost them a warning and a back-off.
+ */
+export async function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    redis.once('ready', done);
+  });
+}
+
+/** The value of field `name` in a stream entry's flat `[field, value, field, value, …]` list, if present. */
+export function streamField(fields: string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
 /** Name of the stream a context publishes to: `<namespace><context>.events` (ARCHITECTURE.md "Events"). */
 export function eventStream(namespace: string, context: string): string {
   return `${namespace}${context}.events`;

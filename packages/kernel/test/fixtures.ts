@@ -68,6 +68,39 @@ export const CounterSchema = new EntitySchema<Counter>({
   },
 });
 
+/**
+ * Test aggregate with an optimistic lock of its own (`revision`, MikroORM `version: true`) beside the
+ * mapped event count `version`, like a view row that raises events: `mark` raises `TallyMarked`.
+ */
+export class Tally extends AggregateRoot {
+  marks = 0;
+  revision = 1;
+
+  constructor(readonly id: string) {
+    super();
+  }
+
+  protected get aggregateType(): string {
+    return 'Tally';
+  }
+
+  mark(): void {
+    this.marks += 1;
+    this.raise('TallyMarked', { tallyId: this.id, marks: this.marks });
+  }
+}
+
+export const TallySchema = new EntitySchema<Tally>({
+  class: Tally,
+  tableName: 'tally',
+  properties: {
+    id: { type: 'string', length: 36, primary: true },
+    revision: { type: 'integer', version: true },
+    version: { type: 'integer', default: 0 },
+    marks: { type: 'integer' },
+  },
+});
+
 /** Outbox rows in `seq` order (a fresh EntityManager, so it sees committed data only). */
 export function outboxRows(orm: MikroORM): Promise<OutboxMessage[]> {
   return orm.em.fork().find(OutboxMessage, {}, { orderBy: { seq: 'asc' } });

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
+import WebSocket from 'ws';
 import { errorCode, freshStore, FreshStore, gql, gqlData, postBadBodies, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
 import { ContextRuntime, createConsumer, HTTP_STOP_GRACE_MS, openContext, RunningService, serveSubgraph } from '../src/context';
 import { DomainError } from '../src/domain';
@@ -127,6 +128,16 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
     const { malformed, oversized } = await postBadBodies(service.url);
     expect([malformed.status, malformed.contentType, JSON.parse(malformed.text)]).toEqual([400, expect.stringMatching(/^application\/json/), badRequest('The request body is not valid JSON')]);
     expect([oversized.status, JSON.parse(oversized.text)]).toEqual([413, badRequest('The request body is larger than the limit of 1048576 bytes')]);
+  });
+
+  it('serves no WebSocket when the schema has no Subscription type', async () => {
+    const socket = new WebSocket(service.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+    const outcome = await new Promise<string>((resolve) => {
+      socket.once('open', () => resolve('open'));
+      socket.once('error', () => resolve('refused'));
+    });
+    socket.terminate();
+    expect(outcome).toBe('refused');
   });
 
   it('runs the consumers it was given', async () => {

@@ -5,7 +5,7 @@ import { EventEnvelope, newId } from '../src/events/envelope';
 import { OutboxMessage } from '../src/events/outbox-message';
 import { UnitOfWork } from '../src/events/unit-of-work';
 import { openStore } from '../src/store/orm';
-import { commandMeta, Counter, CounterSchema, findCounter, openCounter, outboxRows, STORE_KINDS, UUID_V7 } from './fixtures';
+import { commandMeta, Counter, CounterSchema, findCounter, openCounter, outboxRows, STORE_KINDS, Tally, TallySchema, UUID_V7 } from './fixtures';
 
 /** The transactional outbox: aggregate changes and their events commit or roll back together. */
 describe.each(STORE_KINDS)('UnitOfWork on %s', (kind) => {
@@ -16,7 +16,7 @@ describe.each(STORE_KINDS)('UnitOfWork on %s', (kind) => {
 
   beforeAll(async () => {
     store = await freshStore(kind, `uow_${kind}`);
-    orm = await openStore({ context: `uow-${kind}`, url: store.url, entities: [CounterSchema] });
+    orm = await openStore({ context: `uow-${kind}`, url: store.url, entities: [CounterSchema, TallySchema] });
   });
   afterAll(async () => {
     await orm?.close(true);
@@ -202,6 +202,26 @@ describe.each(STORE_KINDS)('UnitOfWork on %s', (kind) => {
       expect(await incrementedVersions(id)).toEqual([2]);
     });
   }
+
+  it('leaves an aggregate with an optimistic lock of its own to that lock: events staged in version order, a stale writer fails', async () => {
+    const id = newId();
+    await uow.run(orm.em, commandMeta(), async (tx) => tx.persist(new Tally(id)));
+    for (let i = 0; i < 2; i += 1) await uow.run(orm.em, commandMeta(), async (tx) => (await tx.findOneOrFail(Tally, id)).mark());
+    expect(await orm.em.fork().findOneOrFail(Tally, id)).toMatchObject({ marks: 2, version: 2, revision: 3 });
+    const marked = (await outboxRows(orm)).map((r) => JSON.parse(r.envelope) as EventEnvelope).filter((e) => e.aggregateId === id);
+    expect(marked.map((e) => [e.type, e.aggregateVersion, e.payload])).toEqual([
+      ['TallyMarked', 1, { tallyId: id, marks: 1 }],
+      ['TallyMarked', 2, { tallyId: id, marks: 2 }],
+    ]);
+
+    const before = (await outboxRows(orm)).length;
+    const stale = orm.em.fork();
+    const read = await stale.findOneOrFail(Tally, id);
+    await uow.run(orm.em, commandMeta(), async (tx) => (await tx.findOneOrFail(Tally, id)).mark());
+    await expect(uow.run(stale, commandMeta(), async (tx) => tx.merge(read).mark())).rejects.toThrow(/optimistic lock/i);
+    expect(await orm.em.fork().findOneOrFail(Tally, id)).toMatchObject({ marks: 3, version: 3 });
+    expect((await outboxRows(orm)).length).toBe(before + 1);
+  });
 
   it('runs each call on its own fork: the caller’s EntityManager is left untouched', async () => {
     const request = orm.em.fork();

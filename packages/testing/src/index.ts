@@ -7,3 +7,6 @@ export * from './tables';
 export * from './domain';
 export * from './context-harness';
 export * from './processes';
+export * from './tcp-proxy';
+export * from './subscriptions';
+export * from './polyglot-stack';

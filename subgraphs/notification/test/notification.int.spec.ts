@@ -1,45 +1,12 @@
-import { DomainEvent, envelope, EventEnvelope, newId, openStore, StoreKind, UnitOfWork } from '@supergraph/kernel';
-import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked, TicketDeleted, TicketRegistered } from '@supergraph/contracts';
+import { DomainEvent, EventEnvelope, newId, openStore, StoreKind, UnitOfWork } from '@supergraph/kernel';
 import { contextHarness, errorCode, freshStore, gql, gqlData, waitFor } from '@supergraph/testing';
 import { notificationSubscriptions } from '../src/application/policies/notification-policy';
 import { ticketingPolicies } from '../src/application/policies/ticketing';
 import { Notification } from '../src/domain/notification';
+import { allocateNotificationIds } from '../src/infrastructure/notification-sequence.schema';
 import { notificationEntities } from '../src/infrastructure/notification.schema';
 import { main } from '../src/main';
-
-type Producer = 'ticket' | 'booking' | 'payment';
-
-/** Ticketing events as their producers raise them (payloads of packages/contracts). */
-const events = {
-  ticketRegistered: (ticketId: string, organizerId: string): DomainEvent<TicketRegistered> => ({
-    type: 'TicketRegistered', aggregateType: 'Ticket', aggregateId: ticketId, aggregateVersion: 1,
-    payload: { ticketId, title: 'Swan Lake', venue: 'Seoul Arts Center', price: 50_000, seats: 100, organizerId, saleStartsAt: null, saleEndsAt: null, registeredAt: new Date().toISOString() },
-  }),
-  ticketDeleted: (ticketId: string, organizerId: string): DomainEvent<TicketDeleted> => ({
-    type: 'TicketDeleted', aggregateType: 'Ticket', aggregateId: ticketId, aggregateVersion: 2,
-    payload: { ticketId, title: 'Swan Lake', organizerId, deletedAt: new Date().toISOString() },
-  }),
-  ticketBooked: (bookingId: string, customerId: string, organizerId: string): DomainEvent<TicketBooked> => ({
-    type: 'TicketBooked', aggregateType: 'Booking', aggregateId: bookingId, aggregateVersion: 1,
-    payload: { bookingId, ticketId: 't1', ticketTitle: 'Swan Lake', customerId, organizerId, quantity: 2, amount: 100_000, bookedAt: new Date().toISOString() },
-  }),
-  bookingCanceled: (bookingId: string, customerId: string, reason: BookingCanceled['reason']): DomainEvent<BookingCanceled> => ({
-    type: 'BookingCanceled', aggregateType: 'Booking', aggregateId: bookingId, aggregateVersion: 2,
-    payload: { bookingId, ticketId: 't1', ticketTitle: 'Swan Lake', customerId, organizerId: 'org-x', quantity: 2, amount: 100_000, reason, canceledAt: new Date().toISOString() },
-  }),
-  paymentApproved: (paymentId: string, bookingId: string, customerId: string): DomainEvent<PaymentApproved> => ({
-    type: 'PaymentApproved', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 1,
-    payload: { paymentId, bookingId, customerId, amount: 100_000, approvedAt: new Date().toISOString() },
-  }),
-  paymentCanceled: (paymentId: string, bookingId: string, customerId: string): DomainEvent<PaymentCanceled> => ({
-    type: 'PaymentCanceled', aggregateType: 'Payment', aggregateId: paymentId, aggregateVersion: 2,
-    payload: { paymentId, bookingId, customerId, amount: 100_000, canceledAt: new Date().toISOString() },
-  }),
-};
-
-const wrap = (event: DomainEvent<object>, producer: Producer) => envelope(event as DomainEvent, producer, { correlationId: newId(), causationId: null });
-
-const LIST = 'query($r: ID!, $after: ID, $first: Int) { notifications(recipientId: $r, after: $after, first: $first) { id recipientId kind message correlationId createdAt } }';
+import { events, LIST, Producer, wrap } from './ticketing-events';
 
 describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis)', (kind) => {
   const subgraph = contextHarness({ context: 'notification', kind, main });
@@ -92,6 +59,20 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
     ]);
   });
 
+  it('publishes NotificationAdded on notification.events for each notification stored, caused by the event', async () => {
+    const customer = `cust-${newId()}`;
+    const org = `org-${newId()}`;
+    const booked = await publish(events.ticketBooked(newId(), customer, org), 'booking');
+    const stored = [...(await waitForCount(customer, 1)), ...(await waitForCount(org, 1))];
+    const published = await waitFor('both NotificationAdded', async () => {
+      const found = (await subgraph.envelopes('notification', 'NotificationAdded')).filter((e) => e.causationId === booked.id);
+      return found.length === 2 ? found : undefined;
+    });
+    expect(published.map((e) => [e.aggregateType, e.aggregateId, e.aggregateVersion, e.producer, e.correlationId, e.payload]).sort()).toEqual(
+      stored.map((n) => ['Notification', n.id, 1, 'notification', booked.correlationId, { notificationId: n.id, recipientId: n.recipientId, kind: 'TicketBooked' }]).sort(),
+    );
+  });
+
   it('says so when a ticket deletion canceled the booking', async () => {
     const customer = `cust-${newId()}`;
     const bookingId = newId();
@@ -129,6 +110,19 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
     }
   });
 
+  it('takes ids as after cursors with or without leading zeros; anything else is BAD_USER_INPUT naming after', async () => {
+    const org = `org-${newId()}`;
+    for (let i = 0; i < 2; i += 1) await publish(events.ticketRegistered(newId(), org), 'ticket');
+    const all = await waitForCount(org, 2);
+    expect(all.map((n) => n.id)).toEqual([expect.stringMatching(/^\d{20}$/), expect.stringMatching(/^\d{20}$/)]);
+    expect(await list(org, { after: String(BigInt(all[0].id)) })).toEqual(all.slice(1));
+    for (const after of ['abc', newId(), '1'.repeat(21)]) {
+      const result = await gql(subgraph.url, LIST, { r: org, after });
+      expect(errorCode(result)).toBe('BAD_USER_INPUT');
+      expect(result.errors![0]).toMatchObject({ message: expect.stringMatching(/^after: /), extensions: { field: 'after' } });
+    }
+  });
+
   it('catches up exactly once with what was published while it was stopped', async () => {
     const customer = `cust-${newId()}`;
     const org = `org-${newId()}`;
@@ -160,7 +154,7 @@ describe('notification store without the inbox (sqlite)', () => {
     const orm = await openStore({ context: 'notification-direct', url: store.url, entities: notificationEntities });
     try {
       const uow = new UnitOfWork('notification', 'unused.events');
-      const handle = notificationSubscriptions((c) => `${c}.events`, [ticketingPolicies])['booking.events'].TicketBooked;
+      const handle = notificationSubscriptions((c) => `${c}.events`, [ticketingPolicies], allocateNotificationIds)['booking.events'].TicketBooked;
       const event = wrap(events.ticketBooked(newId(), 'cust-d', 'org-d'), 'booking');
       for (let i = 0; i < 3; i += 1) await uow.run(orm.em, { correlationId: event.correlationId, causationId: event.id }, (tx) => handle(event, tx));
       const rows = await orm.em.fork().find(Notification, { eventId: event.id }, { orderBy: { recipientId: 'asc' } });

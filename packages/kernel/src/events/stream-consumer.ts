@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { deadLetterStream, logRedisErrors } from '../redis';
+import { deadLetterStream, logRedisErrors, streamField, whenReady } from '../redis';
 import { storeReachable } from '../store/orm';
 import { causedBy, EventEnvelope, parseEnvelope } from './envelope';
 import { ProcessedEvent } from './processed-event';
@@ -134,7 +134,7 @@ export class StreamConsumer {
     let ownPendingDone = false;
     while (!this.stopped) {
       try {
-        await this.readerReady();
+        await whenReady(this.reader, this.blockMs);
         if (!groupsReady) groupsReady = await this.ensureGroups();
         if (!ownPendingDone || (this.retryPendingAt > 0 && Date.now() >= this.retryPendingAt)) {
           this.retryPendingAt = 0;
@@ -182,24 +182,6 @@ export class StreamConsumer {
         return;
       }
     }
-  }
-
-  /**
-   * Waits up to `blockMs` for the reader to be connected: it fails fast while connecting, which
-   * would cost a warning and a back-off at every start.
-   */
-  private async readerReady(): Promise<void> {
-    const reader = this.reader;
-    if (reader.status === 'ready') return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        reader.off('ready', done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.blockMs);
-      reader.once('ready', done);
-    });
   }
 
   private async ensureGroups(): Promise<boolean> {
@@ -262,7 +244,7 @@ export class StreamConsumer {
       await this.reader.xack(stream, this.group, id); // trimmed away while pending
       return;
     }
-    const raw = fieldValue(fields, 'envelope');
+    const raw = streamField(fields, 'envelope');
     let event: EventEnvelope;
     try {
       event = parseEnvelope(raw ?? '');
@@ -323,9 +305,4 @@ export class StoreUnavailableError extends Error {
 /** `CONSUMER_NAME`, else `<hostname>-<pid>` (see `StreamConsumerOptions.consumer`). */
 function defaultConsumerName(): string {
   return process.env.CONSUMER_NAME || `${hostname()}-${process.pid}`;
-}
-
-function fieldValue(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
-  return undefined;
 }

@@ -77,7 +77,10 @@ export class UnitOfWork {
    * version this EntityManager read to the new one only if nobody else did meanwhile, so two
    * concurrent commands on one aggregate cannot both commit (lost update, two events with the
    * same `aggregateVersion`). Throws `DomainError('CONFLICT')` for the loser, whose transaction
-   * rolls back. New aggregates, and aggregates whose schema does not map `version`, are skipped.
+   * rolls back. New aggregates, aggregates whose schema does not map `version`, and aggregates whose
+   * schema has an optimistic lock of its own (a MikroORM `version: true` property such as a view
+   * row's `revision`, which a claim would bump; that lock already fails the loser's flush with an
+   * `OptimisticLockError`) are skipped.
    * Runs before the flush that writes the aggregate; if `work` flushed it itself, the row already
    * holds this transaction's own write and the check passes.
    */
@@ -86,7 +89,7 @@ export class UnitOfWork {
     const read = original?.version;
     if (typeof read !== 'number' || read === entity.version) return;
     const meta = tx.getMetadata().find(entity.constructor.name);
-    if (!meta?.properties.version) return;
+    if (!meta?.properties.version || meta.versionProperty) return;
     const where: Record<string, unknown> = { version: read };
     for (const key of meta.primaryKeys) where[key] = (entity as unknown as Record<string, unknown>)[key];
     const updated = await tx.nativeUpdate(meta.class, where, { version: entity.version });

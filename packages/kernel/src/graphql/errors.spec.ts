@@ -71,6 +71,12 @@ describe('createErrorFormatter', () => {
     expect(format(forbidden, new GraphQLError('no')).extensions).toEqual({ code: 'FORBIDDEN' });
   });
 
+  it('maps a DomainError wrapped in a pathless GraphQLError (as graphql-ws wraps what a subscription stream throws)', () => {
+    const wrapped = new GraphQLError('too slow', { originalError: new DomainError('RATE_LIMITED', 'too slow') });
+    expect(format(wrapped.toJSON(), wrapped)).toEqual({ message: 'too slow', locations: undefined, path: undefined, extensions: { code: 'RATE_LIMITED' } });
+    expect(logger.error).not.toHaveBeenCalled();
+  });
+
   it('treats an error without a code as internal', () => {
     const result = format({ message: 'weird' }, new Error('weird'));
     expect(result).toMatchObject({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -63,16 +63,32 @@ export function storeOptions(options: StoreOptions): Options {
   }
 }
 
+/** Schema updates tried before `openStore` gives up (replicas starting together race on the DDL). */
+const SCHEMA_UPDATE_ATTEMPTS = 3;
+
 /**
  * Opens a context's store and brings its schema up to date with MikroORM's schema generator
  * (creating the database first where the server allows; never drops columns or tables).
+ * Replicas of one context starting at the same moment race to create the same tables; the
+ * loser's DDL fails (e.g. PostgreSQL's duplicate `pg_type` entry), so a failed update is
+ * diffed and tried again, up to 3 times, 100-300 ms apart: by then the winner's tables exist.
  */
 export async function openStore(options: StoreOptions): Promise<MikroORM> {
   const orm = await MikroORM.init(storeOptions(options));
   const generator = orm.getSchemaGenerator();
   await generator.ensureDatabase();
-  await generator.updateSchema({ safe: true });
-  return orm;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await generator.updateSchema({ safe: true });
+      return orm;
+    } catch (error) {
+      if (attempt >= SCHEMA_UPDATE_ATTEMPTS) {
+        await orm.close();
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
 }
 
 /** True when the store answers a trivial query (used by `/health/ready`). */

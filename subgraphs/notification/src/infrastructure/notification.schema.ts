@@ -1,10 +1,13 @@
 import { EntitySchema } from '@mikro-orm/core';
 import { Notification } from '../domain/notification';
+import { NotificationSequenceSchema } from './notification-sequence.schema';
 
 /**
  * MikroORM mapping of `Notification` (data mapper: the domain class is the entity). The unique
  * (eventId, recipientId) is the last guard against notifying twice; (recipientId, id) serves
- * `notifications(recipientId, after, first)`.
+ * `notifications(recipientId, after, first)` and `notificationAdded`. `id` holds the 20-digit
+ * sequence number (`allocateNotificationIds`). The aggregate's `version` is not stored
+ * (`persist: false`): a notification is immutable and raises only its creating event.
  */
 export const NotificationSchema = new EntitySchema<Notification>({
   class: Notification,
@@ -13,6 +16,7 @@ export const NotificationSchema = new EntitySchema<Notification>({
   indexes: [{ name: 'notification_recipient_id_index', properties: ['recipientId', 'id'] }],
   properties: {
     id: { type: 'string', length: 36, primary: true },
+    version: { type: 'integer', persist: false },
     recipientId: { type: 'string', length: 100 },
     kind: { type: 'string', length: 100 },
     message: { type: 'text' },
@@ -23,4 +27,4 @@ export const NotificationSchema = new EntitySchema<Notification>({
 });
 
 /** Every entity of the notification context's store. */
-export const notificationEntities = [NotificationSchema];
+export const notificationEntities = [NotificationSchema, NotificationSequenceSchema];

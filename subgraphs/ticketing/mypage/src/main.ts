@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'graphql';
-import { createConsumer, openContext, runMain, serveSubgraph } from '@supergraph/kernel';
+import type { MyBookingUpdated } from '@supergraph/contracts';
+import { createConsumer, createLiveFeed, openContext, runMain, serveSubgraph } from '@supergraph/kernel';
 import { forgetBookingWhenBookingAbandoned } from './application/policies/forget-booking-when-booking-abandoned';
 import { recordBookingWhenTicketBooked } from './application/policies/record-booking-when-ticket-booked';
 import { recordCancellationWhenBookingCanceled } from './application/policies/record-cancellation-when-booking-canceled';
@@ -17,7 +18,9 @@ export const typeDefs = parse(readFileSync(join(__dirname, '..', 'src', 'schema.
 /**
  * Starts the mypage view (SPEC.md 1.8): store `MYPAGE_DB_URL` (SQLite by default, see README
  * "Configuration"), port `MYPAGE_PORT` (4005). Consumer group `mypage` on `booking.events` and
- * `payment.events`; built from those events only, it never calls another context. Publishes nothing.
+ * `payment.events`; built from those events only, it never calls another context. Publishes
+ * `MyBookingUpdated` on `mypage.events` for each change of a visible row; a live feed of that stream
+ * serves `myPageUpdated` over WebSocket, so any replica serves any customer.
  */
 export async function main(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}) {
   const runtime = await openContext('mypage', { entities: myPageEntities, env });
@@ -31,7 +34,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
       [runtime.stream('payment')]: { PaymentApproved: recordPaymentWhenPaymentApproved, PaymentCanceled: recordPaymentCancellationWhenPaymentCanceled },
     },
   });
-  return serveSubgraph<MyPageContext>(runtime, { typeDefs, resolvers, consumers: [consumer], ...options });
+  const updates = createLiveFeed<MyBookingUpdated>(runtime, { types: ['MyBookingUpdated'], key: (event) => event.payload.customerId });
+  return serveSubgraph<MyPageContext>(runtime, {
+    typeDefs,
+    resolvers,
+    context: (base) => ({ ...base, updates }),
+    consumers: [consumer],
+    feeds: [updates],
+    ...options,
+  });
 }
 
 if (require.main === module) void runMain(() => main(), 'mypage');

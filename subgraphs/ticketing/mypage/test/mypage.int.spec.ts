@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { DomainEvent, EventEnvelope, newId, openStore } from '@supergraph/kernel';
 import type { BookingAbandoned, BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
-import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
+import { contextHarness, errorCode, gql, gqlData, subscriptionClient, TestSubscription, waitFor } from '@supergraph/testing';
 import { MyBooking } from '../src/domain/my-booking';
 import { myPageEntities } from '../src/infrastructure/my-booking.schema';
 import { main } from '../src/main';
@@ -150,6 +150,85 @@ describe('mypage subgraph (SQLite + Redis)', () => {
       await publish('payment', life.refunded);
       const row = await waitForStored(bookingId, 'showing the payment canceled', (r) => r.paymentStatus === 'CANCELED');
       expect(row).toMatchObject({ abandoned: true, customerId: null, amount: null, bookingVersion: 0 });
+    });
+  });
+
+  describe('myPageUpdated over WebSocket', () => {
+    type Update = { myPageUpdated: Record<string, unknown> & { bookingId: string } };
+    const clients: ReturnType<typeof subscriptionClient>[] = [];
+    afterAll(() => Promise.all(clients.map((c) => c.close())));
+
+    /** Subscribes to `customerId`'s updates; resolves once it is live (a probe booking of the customer arrived). */
+    const subscribeLive = async (customerId: string): Promise<TestSubscription<Update>> => {
+      const client = subscriptionClient(subgraph.url);
+      clients.push(client);
+      const sub = client.subscribe<Update>(`subscription($id: ID!) { myPageUpdated(customerId: $id) { ${PAGE} } }`, { id: customerId });
+      // Live only, and when the subscription started is unknown to the client: book until one update arrives.
+      await waitFor('the subscription to deliver', async () => {
+        await publish('booking', lifeOf(`probe-${newId()}`, customerId, 'org-probe').booked);
+        return sub.results.length > 0;
+      }, 10_000, 50);
+      return sub;
+    };
+    /** The updates of `bookingId` received so far. */
+    const of = (sub: TestSubscription<Update>, bookingId: string) => sub.data.map((d) => d.myPageUpdated).filter((row) => row.bookingId === bookingId);
+
+    it('streams the customer’s row each time an event changed it, with the statuses and the booking reference', async () => {
+      const customer = `cust-${newId()}`;
+      const org = `org-${newId()}`;
+      const sub = await subscribeLive(customer);
+      const bookingId = newId();
+      const life = lifeOf(bookingId, customer, org);
+      const booked = await publish('booking', life.booked);
+      await waitFor('BOOKED', () => of(sub, bookingId).length === 1);
+      const approved = await publish('payment', life.approved);
+      await waitFor('APPROVED', () => of(sub, bookingId).length === 2);
+      const canceled = await publish('booking', life.canceled);
+      await waitFor('CANCELED', () => of(sub, bookingId).length === 3);
+
+      const facts = { bookingId, ticketId: 't1', ticketTitle: 'Swan Lake', customerId: customer, organizerId: org, quantity: 2, amount: 100_000, booking: { id: bookingId } };
+      const latest = (...events: EventEnvelope[]) => events.map((e) => e.occurredAt).sort().at(-1);
+      expect(of(sub, bookingId)).toEqual([
+        { ...facts, bookingStatus: 'BOOKED', paymentStatus: null, updatedAt: booked.occurredAt },
+        { ...facts, bookingStatus: 'BOOKED', paymentStatus: 'APPROVED', updatedAt: latest(booked, approved) },
+        { ...facts, bookingStatus: 'CANCELED', paymentStatus: 'APPROVED', updatedAt: latest(booked, approved, canceled) },
+      ]);
+      const [stored] = (await myPage(customer)).filter((row) => row.bookingId === bookingId);
+      expect(of(sub, bookingId).at(-1)).toEqual(stored);
+      const published = (await subgraph.envelopes('mypage', 'MyBookingUpdated')).filter((e) => e.aggregateId === bookingId);
+      expect(published.map((e) => [e.aggregateType, e.aggregateVersion, e.causationId, e.payload.bookingStatus, e.payload.paymentStatus])).toEqual([
+        ['MyBooking', 1, booked.id, 'BOOKED', null],
+        ['MyBooking', 2, approved.id, 'BOOKED', 'APPROVED'],
+        ['MyBooking', 3, canceled.id, 'CANCELED', 'APPROVED'],
+      ]);
+    });
+
+    it('delivers nothing of another customer’s bookings, nor of rows nobody sees (payment alone, abandoned booking)', async () => {
+      const customer = `cust-${newId()}`;
+      const sub = await subscribeLive(customer);
+      const theirs = lifeOf(newId(), `cust-${newId()}`, 'org-x');
+      await publish('booking', theirs.booked);
+      const hidden = lifeOf(newId(), customer, 'org-x');
+      await publish('payment', hidden.approved);
+      await publish('booking', hidden.abandoned);
+      await publish('payment', hidden.refunded);
+      const marker = lifeOf(newId(), customer, 'org-x');
+      await publish('booking', marker.booked);
+      await waitFor('the marker', () => of(sub, marker.booked.aggregateId).length === 1);
+
+      const received = sub.data.map((d) => d.myPageUpdated.bookingId);
+      expect(received).not.toContain(theirs.booked.aggregateId);
+      expect(received).not.toContain(hidden.booked.aggregateId);
+      expect(received.every((id) => id.startsWith('probe-') || id === marker.booked.aggregateId)).toBe(true);
+      expect((await subgraph.envelopes('mypage', 'MyBookingUpdated')).filter((e) => e.aggregateId === hidden.booked.aggregateId)).toEqual([]);
+    });
+
+    it('refuses an empty customer id with BAD_USER_INPUT naming customerId', async () => {
+      const client = subscriptionClient(subgraph.url);
+      clients.push(client);
+      const refused = client.subscribe('subscription { myPageUpdated(customerId: " ") { bookingId } }');
+      await refused.untilEnded();
+      expect(refused.results).toEqual([{ errors: [expect.objectContaining({ path: ['myPageUpdated'], extensions: { code: 'BAD_USER_INPUT', field: 'customerId' } })] }]);
     });
   });
 

@@ -1,4 +1,4 @@
-import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
+import type { BookingCanceled, MyBookingUpdated, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
 import { MyBooking } from './my-booking';
 
 const booked: TicketBooked = {
@@ -44,7 +44,18 @@ function subsets<T>(items: T[]): T[][] {
   return items.reduce<T[][]>((acc, item) => [...acc, ...acc.map((s) => [...s, item])], [[]]).filter((s) => s.length > 0);
 }
 
-const snapshot = (row: MyBooking) => ({ ...row, hasBooking: row.hasBooking() });
+/** The row's view fields (not the events it raised nor their count, which depend on the order). */
+const snapshot = (row: MyBooking) => ({
+  ...Object.fromEntries(Object.entries(row).filter(([field]) => field !== 'version' && field !== 'pendingEvents')),
+  hasBooking: row.hasBooking(),
+});
+/** `[aggregateVersion, bookingStatus, paymentStatus]` of each `MyBookingUpdated` raised since the last call. */
+const updates = (row: MyBooking) =>
+  row.pullEvents().map((e) => {
+    expect(e).toMatchObject({ type: 'MyBookingUpdated', aggregateType: 'MyBooking', aggregateId: 'b1' });
+    const payload = e.payload as unknown as MyBookingUpdated;
+    return [e.aggregateVersion, payload.bookingStatus, payload.paymentStatus];
+  });
 const { approved: A, booked: B, canceled: C, refunded: R, abandoned: X } = arrivals;
 
 describe('MyBooking merge rules', () => {
@@ -116,5 +127,45 @@ describe('MyBooking merge rules', () => {
     const row = project([A, B, X]);
     expect(row.hasBooking()).toBe(true);
     expect(row).toMatchObject({ customerId: 'cust-1', amount: 100_000, bookingStatus: 'BOOKED', paymentStatus: 'APPROVED', updatedAt: X.occurredAt });
+  });
+});
+
+describe('MyBookingUpdated', () => {
+  it('is raised once the row is visible, with the row as MyBooking shows it', () => {
+    const row = project([A]);
+    expect(row.pullEvents()).toEqual([]); // a payment alone is hidden
+    B.apply(row);
+    expect(row.pullEvents()).toEqual([
+      {
+        type: 'MyBookingUpdated', aggregateType: 'MyBooking', aggregateId: 'b1', aggregateVersion: 1,
+        payload: {
+          bookingId: 'b1', ticketId: 't1', ticketTitle: 'Swan Lake', customerId: 'cust-1', organizerId: 'org-1', quantity: 2, amount: 100_000,
+          bookingStatus: 'BOOKED', paymentStatus: 'APPROVED', updatedAt: B.occurredAt.toISOString(),
+        },
+      },
+    ]);
+  });
+
+  it('is raised for each change of a visible row, counted by version, and not for an event that changes nothing', () => {
+    const row = project([B]);
+    expect(updates(row)).toEqual([[1, 'BOOKED', null]]);
+    A.apply(row);
+    C.apply(row);
+    R.apply(row);
+    expect(updates(row)).toEqual([[2, 'BOOKED', 'APPROVED'], [3, 'CANCELED', 'APPROVED'], [4, 'CANCELED', 'CANCELED']]);
+    for (const again of [A, B, C, R]) again.apply(row);
+    expect(updates(row)).toEqual([]);
+    expect(row.version).toBe(4);
+  });
+
+  it('is never raised for an abandoned booking’s tombstone, whatever its payment does', () => {
+    for (const order of permutations([A, X, R])) expect(updates(project(order))).toEqual([]);
+  });
+
+  it('is raised when a visible row is reported abandoned later only if what it shows changed (its time)', () => {
+    const row = project([A, B]);
+    row.pullEvents();
+    X.apply(row);
+    expect(row.pullEvents().map((e) => (e.payload as unknown as MyBookingUpdated).updatedAt)).toEqual([X.occurredAt.toISOString()]);
   });
 });

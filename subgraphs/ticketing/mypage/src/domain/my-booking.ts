@@ -1,9 +1,5 @@
-import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
-
-/** CONTRACT.md `BookingStatus`, as the booking context reports it. */
-export type BookingStatus = 'BOOKED' | 'CANCELED';
-/** CONTRACT.md `PaymentStatus`, as the payment context reports it. */
-export type PaymentStatus = 'APPROVED' | 'CANCELED';
+import type { BookingCanceled, BookingStatus, MyBookingUpdated, PaymentApproved, PaymentCanceled, PaymentStatus, TicketBooked } from '@supergraph/contracts';
+import { AggregateRoot } from '@supergraph/kernel/domain';
 
 /** Where an event sits: its envelope's `aggregateVersion` (order within its aggregate) and `occurredAt`. */
 export interface EventStamp {
@@ -33,8 +29,14 @@ const PAYMENT_RANK: Record<PaymentStatus, number> = { APPROVED: 1, CANCELED: 2 }
  * - `updatedAt` is the latest `occurredAt` of the events applied.
  * The row is visible (`hasBooking()`) once a booking event was applied; before that it holds
  * payment facts only (none once abandoned) and the facts typed `| null` may be null.
+ *
+ * Each `record*` that changes what a visible row shows raises `MyBookingUpdated` with the row as
+ * `MyBooking` answers it (`myPageUpdated` on every replica); a row becoming visible raises it too,
+ * a change of a hidden row (payment facts before the booking, abandoned tombstones) never does.
+ * `version` counts those events (per-booking order of the updates); `revision` is the row's
+ * optimistic lock, bumped by every write, raising or not.
  */
-export class MyBooking {
+export class MyBooking extends AggregateRoot {
   ticketId: string | null = null;
   ticketTitle: string | null = null;
   customerId: string | null = null;
@@ -54,7 +56,18 @@ export class MyBooking {
   private constructor(
     readonly bookingId: string,
     public updatedAt: Date,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** The aggregate id of its events: the booking id. */
+  get id(): string {
+    return this.bookingId;
+  }
+
+  protected get aggregateType(): string {
+    return 'MyBooking';
+  }
 
   /** An empty row for `bookingId`, first touched by an event that occurred at `occurredAt`. */
   static start(bookingId: string, occurredAt: Date): MyBooking {
@@ -68,22 +81,22 @@ export class MyBooking {
 
   /** Applies `TicketBooked` (SPEC.md 1.4). */
   recordBooked(booking: TicketBooked, stamp: EventStamp): void {
-    this.applyBookingEvent(booking, 'BOOKED', stamp);
+    this.change(() => this.applyBookingEvent(booking, 'BOOKED', stamp));
   }
 
   /** Applies `BookingCanceled` (SPEC.md 1.9, 1.10). */
   recordCanceled(booking: BookingCanceled, stamp: EventStamp): void {
-    this.applyBookingEvent(booking, 'CANCELED', stamp);
+    this.change(() => this.applyBookingEvent(booking, 'CANCELED', stamp));
   }
 
   /** Applies `PaymentApproved` (SPEC.md 1.4). */
   recordPaymentApproved(payment: PaymentApproved, occurredAt: Date): void {
-    this.applyPaymentEvent(payment, 'APPROVED', occurredAt);
+    this.change(() => this.applyPaymentEvent(payment, 'APPROVED', occurredAt));
   }
 
   /** Applies `PaymentCanceled` (SPEC.md 1.9). */
   recordPaymentCanceled(payment: PaymentCanceled, occurredAt: Date): void {
-    this.applyPaymentEvent(payment, 'CANCELED', occurredAt);
+    this.change(() => this.applyPaymentEvent(payment, 'CANCELED', occurredAt));
   }
 
   /**
@@ -91,12 +104,42 @@ export class MyBooking {
    * was applied, forgets the customer and amount that payment events filled in, for good.
    */
   recordAbandoned(occurredAt: Date): void {
-    this.abandoned = true;
-    if (!this.hasBooking()) {
-      this.customerId = null;
-      this.amount = null;
-    }
-    this.touch(occurredAt);
+    this.change(() => {
+      this.abandoned = true;
+      if (!this.hasBooking()) {
+        this.customerId = null;
+        this.amount = null;
+      }
+      this.touch(occurredAt);
+    });
+  }
+
+  /** Applies `apply`, then raises `MyBookingUpdated` when the row is visible and shows something new. */
+  private change(apply: () => void): void {
+    const before = this.shown();
+    apply();
+    const after = this.shown();
+    if (!after) return;
+    const changed = !before || (Object.keys(after) as (keyof MyBookingUpdated)[]).some((field) => after[field] !== before[field]);
+    if (changed) this.raise<MyBookingUpdated>('MyBookingUpdated', after);
+  }
+
+  /** What the row shows as `MyBooking`, or undefined while it is hidden. */
+  private shown(): MyBookingUpdated | undefined {
+    if (!this.hasBooking()) return undefined;
+    // The booking event that made the row visible set every booking fact; none is cleared after.
+    return {
+      bookingId: this.bookingId,
+      ticketId: this.ticketId!,
+      ticketTitle: this.ticketTitle!,
+      customerId: this.customerId!,
+      organizerId: this.organizerId!,
+      quantity: this.quantity!,
+      amount: this.amount!,
+      bookingStatus: this.bookingStatus!,
+      paymentStatus: this.paymentStatus,
+      updatedAt: this.updatedAt.toISOString(),
+    };
   }
 
   private applyBookingEvent(booking: TicketBooked | BookingCanceled, status: BookingStatus, stamp: EventStamp): void {

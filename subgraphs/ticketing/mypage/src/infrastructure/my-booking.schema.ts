@@ -3,8 +3,10 @@ import { MyBooking } from '../domain/my-booking';
 
 /**
  * MikroORM mapping of the `MyBooking` view row (data mapper: the domain class is the entity).
- * `revision` is the optimistic lock between consumer replicas; the indexes serve `myPage` and
- * `organizerPage`. `abandoned` defaults to false for rows stored before it existed.
+ * `revision` is the optimistic lock between consumer replicas (so the unit of work does not claim
+ * `version` itself); `version` counts the row's `MyBookingUpdated` events; `id` is the aggregate's
+ * read-only alias of `bookingId` (a virtual getter, not stored); the indexes serve
+ * `myPage` and `organizerPage`. `abandoned` and `version` default for rows stored before they existed.
  */
 export const MyBookingSchema = new EntitySchema<MyBooking>({
   class: MyBooking,
@@ -15,7 +17,9 @@ export const MyBookingSchema = new EntitySchema<MyBooking>({
   ],
   properties: {
     bookingId: { type: 'string', length: 100, primary: true },
+    id: { type: 'string', persist: false, getter: true },
     revision: { type: 'integer', version: true },
+    version: { type: 'integer', default: 0 },
     ticketId: { type: 'string', length: 100, nullable: true },
     ticketTitle: { type: 'string', length: 200, nullable: true },
     customerId: { type: 'string', length: 100, nullable: true },
