@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, GraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError, print } from 'graphql';
 import {
   CORRELATION_ID_HEADER,
   correlationIdFrom,
@@ -26,24 +27,42 @@ import {
   SUBGRAPHS,
 } from '@supergraph/kernel';
 import { routerConfig } from './config';
+import { livePage } from './live-page';
 import { GatewayContext, SubgraphDataSource } from './subgraph-data-source';
+import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
+import { SubscriptionPlanner } from './subscriptions/planner';
+import { serveSubscriptions } from './subscriptions/subscription-server';
+import { UpstreamSockets } from './subscriptions/upstream';
 
 /**
  * The one entry point (CONTRACT.md "Endpoints"): `@apollo/gateway` on the committed static
  * supergraph, served by `@apollo/server` at `/graphql` (POST, and GET for queries) and `/`;
- * a browser's GET on either gets Apollo Sandbox. Each subgraph fetch is bounded by
+ * a browser's GET on either gets Apollo Sandbox. Subscriptions (and any operation) over
+ * graphql-ws on the same port and paths (`serveSubscriptions`, executed by
+ * `FederatedSubscriptions`); a subscription sent over HTTP is a `BAD_REQUEST`. The live page at
+ * `/live` (`livePage`). Each subgraph fetch is bounded by
  * `SUBGRAPH_TIMEOUT_MS`; a malformed or oversized (> 1 MB) body gets a GraphQL-shaped
  * `BAD_REQUEST`. `/health/ready` is 200 only when every subgraph's own readiness answers 200
  * within 1 s. Stop (SIGTERM): readiness 503 for `SHUTDOWN_DELAY_MS`, then in-flight requests
- * get at most `HTTP_STOP_GRACE_MS`.
+ * get at most `HTTP_STOP_GRACE_MS`; WebSocket clients are closed with 1001 and the upstream
+ * subscription sockets closed first.
  */
 export async function startRouter(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}): Promise<RunningService> {
   const config = routerConfig(env);
   const logger = createLogger('router', config.LOG_LEVEL);
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8');
+  const dataSources = new Map<string, GraphQLDataSource<GatewayContext>>();
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name }) => new SubgraphDataSource({ name, url: serviceUrl(subgraph(name), env), timeoutMs: config.SUBGRAPH_TIMEOUT_MS }),
+    buildService: ({ name }) => {
+      const dataSource = new SubgraphDataSource({ name, url: serviceUrl(subgraph(name), env), timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
+      dataSources.set(name, dataSource);
+      return dataSource;
+    },
+  });
+  let planner = new SubscriptionPlanner(supergraphSdl);
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    if (coreSupergraphSdl !== supergraphSdl) planner = new SubscriptionPlanner(coreSupergraphSdl);
   });
 
   const app = express();
@@ -62,17 +81,20 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   mountHealth(app, readiness, () => draining);
 
   const production = config.NODE_ENV === 'production';
+  const formatError = createErrorFormatter(logger);
   const server = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: createErrorFormatter(logger),
+    formatError,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_STOP_GRACE_MS }),
       production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      subscriptionsOverWebSocketOnly,
     ],
   });
   await server.start();
+  app.use(livePage());
   app.use(
     ['/graphql', '/'],
     express.json({ limit: '1mb' }),
@@ -81,6 +103,31 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     }),
   );
   app.use(httpErrorHandler(logger));
+
+  const upstream = new UpstreamSockets({ urlOf: (name) => serviceUrl(subgraph(name), env), logger: logger.child({ component: 'subscriptions' }) });
+  const subscriptions = new FederatedSubscriptions({
+    planner: () => planner,
+    apiSchema: () => gateway.schema!,
+    dataSources,
+    upstream,
+    logger: logger.child({ component: 'subscriptions' }),
+    maxQueued: config.SUBSCRIPTION_MAX_QUEUED,
+  });
+  const webSockets = serveSubscriptions({
+    httpServer,
+    paths: ['/graphql', '/'],
+    schema: () => gateway.schema!,
+    subscriptions,
+    formatError,
+    logger,
+    executeOperation: async ({ document, operationName, variables, connectionParams }) => {
+      const response = await server.executeOperation(
+        { query: print(document), operationName, variables },
+        { contextValue: { correlationId: correlationIdFrom(stringOrUndefined(connectionParams[CORRELATION_ID_HEADER])) } },
+      );
+      return response.body.kind === 'single' ? response.body.singleResult : { errors: [new GraphQLError('incremental delivery is not supported over WebSocket')] };
+    },
+  });
 
   await new Promise<void>((resolve) => httpServer.listen(options.port ?? config.port, config.SERVICE_HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
@@ -92,11 +139,35 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     (stopping ??= (async () => {
       draining = true;
       if (config.SHUTDOWN_DELAY_MS) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DELAY_MS));
+      await webSockets.dispose();
+      await upstream.dispose();
       await server.stop();
       logger.info('router stopped');
     })());
   if (options.handleSignals ?? true) stopOnSignals(stop, logger, config.SHUTDOWN_DELAY_MS + STOP_GRACE_MS);
   return { url, port, stop };
+}
+
+/**
+ * Answers a subscription sent over HTTP with a clear `BAD_REQUEST` (400) instead of the gateway's
+ * "Execution of subscriptions not supported by gateway": subscriptions go over WebSocket.
+ */
+const subscriptionsOverWebSocketOnly = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }: { operation?: { operation: string } | null }) {
+        if (operation?.operation === 'subscription') {
+          throw new GraphQLError('subscriptions are served over WebSocket (graphql-ws, protocol graphql-transport-ws) on this same URL', {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        }
+      },
+    };
+  },
+};
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 if (require.main === module) void runMain(() => startRouter(), 'router');

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileSink, StackHandle, startStack } from '@supergraph/stack';
+import type { StackHandle } from '@supergraph/stack';
 import Redis from 'ioredis';
 import { eventStream } from '@supergraph/kernel';
-import { errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, readEnvelopes, redisNamespace, REDIS_URL, tableNames, waitFor } from '@supergraph/testing';
+import { errorCode, gql, gqlData, GraphQLResult, PolyglotStack, readEnvelopes, REDIS_URL, startPolyglotStack, tableNames, waitFor } from '@supergraph/testing';
 
 jest.setTimeout(120_000);
 
@@ -15,47 +13,17 @@ jest.setTimeout(120_000);
  * driven only through the router like a client.
  */
 describe('ticketing through the router (STORES=polyglot, real processes)', () => {
-  const ns = redisNamespace();
-  /** Every process's output, kept for reading after a failure (git-ignored). */
-  const logs = fileSink(join(__dirname, '..', '..', 'artifacts', `e2e-${Date.now()}.log`));
-  let stores: Record<'ticket' | 'payment' | 'booking', FreshStore>;
-  let dataDir: string;
+  let live: PolyglotStack;
   let stack: StackHandle;
   let url: string;
   const organizer = 'org-e2e';
 
   beforeAll(async () => {
-    stores = {
-      ticket: await freshStore('postgresql', 'e2e_ticket'),
-      payment: await freshStore('postgresql', 'e2e_payment'),
-      booking: await freshStore('mysql', 'e2e_booking'),
-    };
-    dataDir = mkdtempSync(join(tmpdir(), 'e2e-data-'));
-    stack = await startStack({
-      env: {
-        STORES: 'polyglot',
-        TICKET_DB_URL: stores.ticket.url,
-        PAYMENT_DB_URL: stores.payment.url,
-        BOOKING_DB_URL: stores.booking.url,
-        DATA_DIR: dataDir,
-        EVENTS_NAMESPACE: ns.namespace,
-        LOG_LEVEL: 'warn',
-      },
-      freePorts: true,
-      startRedis: false,
-      restart: false,
-      log: logs.sink,
-    });
-    url = stack.routerUrl;
+    live = await startPolyglotStack('ticketing');
+    ({ stack, url } = live);
   });
 
-  afterAll(async () => {
-    await stack?.stopAll();
-    await ns.clear();
-    await Promise.all(Object.values(stores ?? {}).map((store) => store.drop()));
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    logs.close();
-  });
+  afterAll(() => live?.stop());
 
   const REGISTER = 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id title status } }';
   const BOOK = 'mutation($input: BookTicketInput!) { bookTicket(input: $input) { id amount quantity status customerId ticket { id title seatsLeft } payment { status amount } } }';
@@ -236,7 +204,7 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
 
     const redis = new Redis(REDIS_URL);
     try {
-      const stream = (context: string) => eventStream(ns.namespace, context);
+      const stream = (context: string) => eventStream(live.namespace, context);
       const ticketDeleted = (await readEnvelopes(redis, stream('ticket'), 'TicketDeleted')).find((e) => e.aggregateId === ticketId)!;
       expect(ticketDeleted).toMatchObject({ correlationId, causationId: null, producer: 'ticket' });
       const bookingCanceled = await waitFor('BookingCanceled caused by TicketDeleted', async () =>
@@ -253,10 +221,10 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
   });
 
   it('left the contexts’ tables in PostgreSQL, MariaDB and SQLite', async () => {
-    expect(await tableNames('postgresql', stores.ticket.url)).toEqual(expect.arrayContaining(['ticket', 'outbox_message']));
-    expect(await tableNames('postgresql', stores.payment.url)).toEqual(expect.arrayContaining(['payment', 'processed_event']));
-    expect(await tableNames('mysql', stores.booking.url)).toEqual(expect.arrayContaining(['booking', 'processed_event']));
-    expect(await tableNames('sqlite', join(dataDir, 'notification.sqlite'))).toEqual(expect.arrayContaining(['notification', 'processed_event']));
-    expect(await tableNames('sqlite', join(dataDir, 'mypage.sqlite'))).toEqual(expect.arrayContaining(['processed_event']));
+    expect(await tableNames('postgresql', live.stores.ticket.url)).toEqual(expect.arrayContaining(['ticket', 'outbox_message']));
+    expect(await tableNames('postgresql', live.stores.payment.url)).toEqual(expect.arrayContaining(['payment', 'processed_event']));
+    expect(await tableNames('mysql', live.stores.booking.url)).toEqual(expect.arrayContaining(['booking', 'processed_event']));
+    expect(await tableNames('sqlite', join(live.dataDir, 'notification.sqlite'))).toEqual(expect.arrayContaining(['notification', 'processed_event']));
+    expect(await tableNames('sqlite', join(live.dataDir, 'mypage.sqlite'))).toEqual(expect.arrayContaining(['processed_event']));
   });
 });

@@ -1,0 +1,126 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { checkOperation } from '@supergraph/kernel';
+import { DocumentNode, ExecutionResult, FormattedExecutionResult, getOperationAST, GraphQLError, GraphQLFormattedError, GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { ClientStream } from './client-stream';
+import type { FederatedSubscriptions } from './federated-subscriptions';
+
+/**
+ * Close code sent to a client that fell too far behind (`ClientStream` overflow): RFC 6455
+ * 1013 "Try Again Later". graphql-ws clients reconnect on it; a resumable subscription
+ * (`after`) then gets what it missed.
+ */
+export const SLOW_CONSUMER_CLOSE_CODE = 1013;
+
+/** Formats one error as the HTTP path does (`createErrorFormatter`: code and field only). */
+export type ErrorFormatter = (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+
+/** What the WebSocket endpoint needs from the router. */
+export interface SubscriptionServerOptions {
+  httpServer: Server;
+  /** Paths that accept WebSocket upgrades (the HTTP GraphQL paths: `/graphql` and `/`). */
+  paths: string[];
+  /** The router's API schema (`gateway.schema`), current at each operation. */
+  schema(): GraphQLSchema;
+  subscriptions: FederatedSubscriptions;
+  /** Runs a query or mutation sent over the socket through the HTTP pipeline (plugins, error formatting). */
+  executeOperation(request: { document: DocumentNode; operationName?: string; variables: Record<string, unknown>; connectionParams: Record<string, unknown> }): Promise<ExecutionResult | FormattedExecutionResult>;
+  formatError: ErrorFormatter;
+  logger: Logger;
+  /** Server → client ping period; a client that does not answer within it is dropped, ms [12000]. */
+  keepAliveMs?: number;
+}
+
+/** Per operation: the client's connection payload and, for a subscription, its results. */
+interface OperationContext {
+  connectionParams: Record<string, unknown>;
+  stream?: ClientStream;
+}
+
+/**
+ * The router's WebSocket endpoint (CONTRACT.md "Endpoints"): graphql-ws (protocol
+ * `graphql-transport-ws`) on the same port and paths as HTTP. Subscriptions run through the
+ * federated executor; queries and mutations sent over the socket run through the HTTP pipeline.
+ * The server pings every `keepAliveMs` and drops clients that stop answering. Errors are shaped
+ * as over HTTP (code and field, no stack); an operation that fails validation or planning gets
+ * a graphql-ws `error` message. A client over its queue bound is closed with
+ * `SLOW_CONSUMER_CLOSE_CODE`. `dispose()` closes every client with 1001 (Going Away).
+ */
+export function serveSubscriptions(options: SubscriptionServerOptions): { dispose(): Promise<void> } {
+  const { logger } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://router').pathname;
+    if (!options.paths.includes(path)) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
+  const format = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
+    errors.map((error) => options.formatError(error instanceof GraphQLError ? error.toJSON() : error, error));
+
+  const server = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
+    {
+      onConnect: (ctx) => {
+        const params = ctx.connectionParams;
+        // connection_init payload must be an object when present (graphql-ws protocol); anything else is refused.
+        return params === undefined || (typeof params === 'object' && params !== null && !Array.isArray(params));
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const args = checkOperation(options.schema(), payload);
+        if (Array.isArray(args)) return args;
+        const { document, operationName } = args;
+        const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+        const operation = getOperationAST(document, operationName)!;
+        const context: OperationContext = { connectionParams: ctx.connectionParams ?? {} };
+        if (operation.operation === 'subscription') {
+          // Planned here so that an operation that cannot run gets a graphql-ws `error` message.
+          try {
+            context.stream = options.subscriptions.subscribe({
+              document,
+              operationName: operationName ?? undefined,
+              variables,
+              connectionParams: context.connectionParams,
+              onOverflow: () => {
+                logger.warn({ operationName: payload.operationName }, 'subscription client too slow; closing its socket');
+                ctx.extra.socket.close(SLOW_CONSUMER_CLOSE_CODE, 'slow consumer: too many undelivered results');
+              },
+            });
+          } catch (error) {
+            if (error instanceof GraphQLError) return [error];
+            throw error;
+          }
+        }
+        return { ...args, contextValue: context };
+      },
+      subscribe: (args) => (args.contextValue as OperationContext).stream!,
+      execute: (args) => {
+        const context = args.contextValue as OperationContext;
+        // Already formatted by Apollo Server; `onNext` leaves formatted errors as they are.
+        return options.executeOperation({
+          document: args.document,
+          operationName: args.operationName ?? undefined,
+          variables: (args.variableValues ?? {}) as Record<string, unknown>,
+          connectionParams: context.connectionParams,
+        }) as Promise<ExecutionResult>;
+      },
+      onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : result),
+      onError: (_ctx, _id, _payload, errors) => format(errors),
+    },
+    wss,
+    options.keepAliveMs ?? 12_000,
+  );
+
+  return {
+    dispose: async () => {
+      options.httpServer.off('upgrade', onUpgrade);
+      await server.dispose();
+    },
+  };
+}
