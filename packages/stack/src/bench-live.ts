@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { RouterClient } from './demo';
+import { startStack } from './launcher';
+import { memorySink } from './log-lines';
+
+/**
+ * Benchmark (run on demand: `npm run bench:live`; not a test): latency from a booking's commit
+ * to the push reaching a subscribed client through the router, at a fixed arrival rate of
+ * bookings (open loop: a booking is sent every 1/rate s whether or not earlier ones answered).
+ *
+ * The commit instant is taken as the moment the client has the `bookTicket` response (the
+ * command committed before answering, so this slightly under-states the latency). Two pushes
+ * per booking are timed: `notificationAdded` (TicketBooked to the customer: booking's outbox →
+ * Redis → notification consumer → its outbox → Redis → live feed → store → router) and
+ * `myPageUpdated` (same path through the mypage view, plus the router's `rest` fetches of
+ * booking, ticket and payment fields). Prints p50/p99 per rate and the ratio of the second
+ * rate's figures to the first's, measured in one run on one machine.
+ *
+ * Environment: `BENCH_RATES` (bookings/s, default `50,200`), `BENCH_SECONDS` per rate (10),
+ * `BENCH_CUSTOMERS` (subscribed customers, 50); the stack is started by the script on free ports
+ * with the environment's `STORES`/`*_DB_URL` (SQLite files in a temporary folder by default).
+ */
+async function main(): Promise<void> {
+  const rates = (process.env.BENCH_RATES ?? '50,200').split(',').map(Number);
+  const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+  const customers = Number(process.env.BENCH_CUSTOMERS ?? 50);
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-live-'));
+  const logs = memorySink();
+  const stack = await startStack({
+    env: { DATA_DIR: dataDir, EVENTS_NAMESPACE: `bench-live-${process.pid}:`, LOG_LEVEL: 'warn' },
+    freePorts: true,
+    restart: false,
+    log: logs.sink,
+  });
+  try {
+    const router = new RouterClient(stack.routerUrl);
+    const results: { rate: number; achieved: number; failed: number; notification: number[]; myPage: number[] }[] = [];
+    for (const [round, rate] of rates.entries()) {
+      results.push(await measure(router, stack.routerUrl, rate, seconds, customers, `r${round}`));
+    }
+    printReport(results, seconds);
+  } finally {
+    await stack.stopAll();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** One rate: subscribe `customers` customers, book at `rate`/s for `seconds`, collect push latencies (ms). */
+async function measure(router: RouterClient, url: string, rate: number, seconds: number, customers: number, tag: string) {
+  const total = Math.round(rate * seconds);
+  const ticket = await router.data<{ registerTicket: { id: string } }>(
+    'registerTicket',
+    'mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { id } }',
+    { i: { title: `Bench ${tag}`, venue: 'Bench Hall', price: 1000, seats: 100_000, organizerId: `bench-organizer-${tag}` } },
+  );
+  const ticketId = ticket.registerTicket.id;
+  for (let attempt = 0; ; attempt += 1) {
+    const probe = await router.send<{ ticket: { seatsLeft: number } | null }>('query($id: ID!) { ticket(id: $id) { seatsLeft } }', { id: ticketId });
+    if (probe.data?.ticket?.seatsLeft === 100_000) break;
+    if (attempt > 100) throw new Error('the bench ticket never became bookable');
+    await delay(20);
+  }
+
+  /** booking id → when its bookTicket response arrived (ms, performance.now()). */
+  const committedAt = new Map<string, number>();
+  /** Pushes that arrived before their booking's response: booking id → arrival. */
+  const early = { notification: new Map<string, number>(), myPage: new Map<string, number>() };
+  const latencies = { notification: [] as number[], myPage: [] as number[] };
+  const record = (kind: 'notification' | 'myPage', bookingId: string) => {
+    const now = performance.now();
+    const committed = committedAt.get(bookingId);
+    if (committed === undefined) early[kind].set(bookingId, now);
+    else latencies[kind].push(now - committed);
+  };
+
+  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+  const names = Array.from({ length: customers }, (_, i) => `bench-${tag}-${i}`);
+  const disposers = names.flatMap((customerId) => [
+    client.subscribe<{ notificationAdded: { kind: string; correlationId: string } }>(
+      { query: 'subscription($r: ID!) { notificationAdded(recipientId: $r, after: "0") { kind correlationId } }', variables: { r: customerId } },
+      { next: ({ data }) => data?.notificationAdded.kind === 'TicketBooked' && record('notification', data.notificationAdded.correlationId), error: () => undefined, complete: () => undefined },
+    ),
+    client.subscribe<{ myPageUpdated: { bookingId: string; booking: { ticket: { seatsLeft: number } } } }>(
+      { query: 'subscription($c: ID!) { myPageUpdated(customerId: $c) { bookingId booking { status ticket { seatsLeft } payment { status } } } }', variables: { c: customerId } },
+      { next: ({ data }) => data && record('myPage', data.myPageUpdated.bookingId), error: () => undefined, complete: () => undefined },
+    ),
+  ]);
+  await delay(1000); // let every subscription reach its subgraph before the clock starts
+
+  let failed = 0;
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < total; i += 1) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await delay(wait);
+    inFlight.push(
+      router.send<{ bookTicket: { id: string } }>('mutation($i: BookTicketInput!) { bookTicket(input: $i) { id } }', { i: { ticketId, customerId: names[i % customers], quantity: 1 } }).then(
+        (response) => {
+          const id = response.data?.bookTicket.id;
+          if (!id) return void (failed += 1);
+          const now = performance.now();
+          committedAt.set(id, now);
+          for (const kind of ['notification', 'myPage'] as const) {
+            const arrived = early[kind].get(id);
+            if (arrived !== undefined) latencies[kind].push(arrived - now);
+          }
+        },
+        () => void (failed += 1),
+      ),
+    );
+  }
+  await Promise.all(inFlight);
+  const achieved = (total - failed) / ((performance.now() - started) / 1000);
+  const deadline = performance.now() + 10_000;
+  while ((latencies.notification.length < total - failed || latencies.myPage.length < total - failed) && performance.now() < deadline) await delay(50);
+  for (const dispose of disposers) dispose();
+  await client.dispose();
+  return { rate, achieved, failed, notification: latencies.notification, myPage: latencies.myPage };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function printReport(results: Awaited<ReturnType<typeof measure>>[], seconds: number): void {
+  const ms = (value: number) => `${value.toFixed(1)} ms`;
+  console.log(`\nPush latency, booking committed → client has the push (through the router), ${seconds} s per rate\n`);
+  console.log('rate (bookings/s) | achieved | failed | pushes (notif/mypage) | notification p50 | p99 | myPageUpdated p50 | p99');
+  for (const r of results) {
+    console.log(
+      [
+        String(r.rate).padStart(17),
+        r.achieved.toFixed(1).padStart(8),
+        String(r.failed).padStart(6),
+        `${r.notification.length}/${r.myPage.length}`.padStart(21),
+        ms(percentile(r.notification, 50)).padStart(16),
+        ms(percentile(r.notification, 99)).padStart(9),
+        ms(percentile(r.myPage, 50)).padStart(17),
+        ms(percentile(r.myPage, 99)).padStart(9),
+      ].join(' | '),
+    );
+  }
+  const [base, ...others] = results;
+  for (const r of others) {
+    const ratio = (a: number[], b: number[], p: number) => (percentile(a, p) / percentile(b, p)).toFixed(2);
+    console.log(
+      `\n${r.rate}/s vs ${base.rate}/s: notification p50 ×${ratio(r.notification, base.notification, 50)}, p99 ×${ratio(r.notification, base.notification, 99)}; ` +
+        `myPageUpdated p50 ×${ratio(r.myPage, base.myPage, 50)}, p99 ×${ratio(r.myPage, base.myPage, 99)}`,
+    );
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
