@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   });
   try {
     const router = new RouterClient(stack.routerUrl);
-    const results: { rate: number; achieved: number; failed: number; notification: number[]; myPage: number[] }[] = [];
+    const results: Awaited<ReturnType<typeof measure>>[] = [];
     for (const [round, rate] of rates.entries()) {
       results.push(await measure(router, stack.routerUrl, rate, seconds, customers, `r${round}`));
     }
@@ -72,7 +72,11 @@ async function measure(router: RouterClient, url: string, rate: number, seconds:
   /** Pushes that arrived before their booking's response: booking id → arrival. */
   const early = { notification: new Map<string, number>(), myPage: new Map<string, number>() };
   const latencies = { notification: [] as number[], myPage: [] as number[] };
+  /** Only the first push of each kind per booking is timed (my page is pushed again when the payment lands). */
+  const timed = { notification: new Set<string>(), myPage: new Set<string>() };
   const record = (kind: 'notification' | 'myPage', bookingId: string) => {
+    if (timed[kind].has(bookingId)) return;
+    timed[kind].add(bookingId);
     const now = performance.now();
     const committed = committedAt.get(bookingId);
     if (committed === undefined) early[kind].set(bookingId, now);
@@ -94,6 +98,11 @@ async function measure(router: RouterClient, url: string, rate: number, seconds:
   await delay(1000); // let every subscription reach its subgraph before the clock starts
 
   let failed = 0;
+  const failures = new Map<string, number>();
+  const fail = (code: string) => {
+    failed += 1;
+    failures.set(code, (failures.get(code) ?? 0) + 1);
+  };
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i += 1) {
@@ -104,7 +113,7 @@ async function measure(router: RouterClient, url: string, rate: number, seconds:
       router.send<{ bookTicket: { id: string } }>('mutation($i: BookTicketInput!) { bookTicket(input: $i) { id } }', { i: { ticketId, customerId: names[i % customers], quantity: 1 } }).then(
         (response) => {
           const id = response.data?.bookTicket.id;
-          if (!id) return void (failed += 1);
+          if (!id) return fail(response.errors?.[0]?.extensions?.code ?? 'NO_DATA');
           const now = performance.now();
           committedAt.set(id, now);
           for (const kind of ['notification', 'myPage'] as const) {
@@ -112,7 +121,7 @@ async function measure(router: RouterClient, url: string, rate: number, seconds:
             if (arrived !== undefined) latencies[kind].push(arrived - now);
           }
         },
-        () => void (failed += 1),
+        () => fail('TRANSPORT'),
       ),
     );
   }
@@ -122,7 +131,7 @@ async function measure(router: RouterClient, url: string, rate: number, seconds:
   while ((latencies.notification.length < total - failed || latencies.myPage.length < total - failed) && performance.now() < deadline) await delay(50);
   for (const dispose of disposers) dispose();
   await client.dispose();
-  return { rate, achieved, failed, notification: latencies.notification, myPage: latencies.myPage };
+  return { rate, achieved, failed, failures, notification: latencies.notification, myPage: latencies.myPage };
 }
 
 function percentile(values: number[], p: number): number {
@@ -148,6 +157,9 @@ function printReport(results: Awaited<ReturnType<typeof measure>>[], seconds: nu
         ms(percentile(r.myPage, 99)).padStart(9),
       ].join(' | '),
     );
+  }
+  for (const r of results) {
+    if (r.failed > 0) console.log(`${r.rate}/s: failed bookings by code: ${[...r.failures].map(([code, n]) => `${code} ${n}`).join(', ')}`);
   }
   const [base, ...others] = results;
   for (const r of others) {
