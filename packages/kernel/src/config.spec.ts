@@ -11,6 +11,8 @@ describe('parseConfig', () => {
       NODE_ENV: 'development',
       SERVICE_HOST: '127.0.0.1',
       SHUTDOWN_DELAY_MS: 0,
+      CONSUMER_CLAIM_IDLE_MS: 30_000,
+      CONSUMER_MAX_DELIVERIES: 5,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -53,11 +55,16 @@ describe('parseConfig', () => {
   });
 
   it('exposes the base shape so contexts can extend it', () => {
-    expect(Object.keys(baseConfigShape).sort()).toEqual(['CONSUMER_NAME', 'EVENTS_NAMESPACE', 'LOG_LEVEL', 'NODE_ENV', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS']);
+    expect(Object.keys(baseConfigShape).sort()).toEqual(['CONSUMER_CLAIM_IDLE_MS', 'CONSUMER_MAX_DELIVERIES', 'CONSUMER_NAME', 'EVENTS_NAMESPACE', 'LOG_LEVEL', 'NODE_ENV', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS']);
   });
 
   it('reads SHUTDOWN_DELAY_MS as whole milliseconds', () => {
     expect(parseConfig({}, { SHUTDOWN_DELAY_MS: '5000' }).SHUTDOWN_DELAY_MS).toBe(5000);
+  });
+
+  it('reads the consumer tuning (claim idle time, deliveries before dead-lettering) and refuses non-positive values', () => {
+    expect(parseConfig({}, { CONSUMER_CLAIM_IDLE_MS: '2000', CONSUMER_MAX_DELIVERIES: '3' })).toMatchObject({ CONSUMER_CLAIM_IDLE_MS: 2000, CONSUMER_MAX_DELIVERIES: 3 });
+    expect(() => parseConfig({}, { CONSUMER_MAX_DELIVERIES: '0' })).toThrow(/CONSUMER_MAX_DELIVERIES/);
   });
 
   it('reads CONSUMER_NAME when set (the replica name in consumer groups)', () => {

@@ -12,6 +12,10 @@ import { LOG_LEVELS } from './logger';
  *   endpoints stop routing here first).
  * - `CONSUMER_NAME` (optional): this replica's name in its consumer groups (`StreamConsumerOptions.consumer`;
  *   unset or empty: `<hostname>-<pid>`).
+ * - `CONSUMER_CLAIM_IDLE_MS` (default 30000): entries idle this long in another (dead) consumer's
+ *   pending list are claimed with XAUTOCLAIM (`StreamConsumerOptions.claimIdleMs`).
+ * - `CONSUMER_MAX_DELIVERIES` (default 5): deliveries after which an entry goes to the dead-letter
+ *   stream (`StreamConsumerOptions.maxDeliveries`).
  */
 export const baseConfigShape = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -21,6 +25,8 @@ export const baseConfigShape = {
   SERVICE_HOST: z.string().default('127.0.0.1'),
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   CONSUMER_NAME: z.string().optional(),
+  CONSUMER_CLAIM_IDLE_MS: z.coerce.number().int().positive().default(30_000),
+  CONSUMER_MAX_DELIVERIES: z.coerce.number().int().positive().default(5),
 };
 
 /** Positive integer read from a string variable. */

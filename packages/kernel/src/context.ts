@@ -100,12 +100,15 @@ export async function openContext<S extends z.ZodRawShape>(
 
 /**
  * A consumer group member for this context (group defaults to the context's name; the member's name
- * to `CONSUMER_NAME` of the context's env, else `<hostname>-<pid>`).
+ * to `CONSUMER_NAME` of the context's env, else `<hostname>-<pid>`; claim idle time and deliveries
+ * before dead-lettering from `CONSUMER_CLAIM_IDLE_MS` and `CONSUMER_MAX_DELIVERIES`).
  */
 export function createConsumer(runtime: ContextRuntime, options: Omit<StreamConsumerOptions, 'group'> & { group?: string }): StreamConsumer {
   return new StreamConsumer(runtime.orm, runtime.redis, runtime.uow, runtime.logger.child({ component: 'consumer' }), {
     group: runtime.name,
     consumer: runtime.config.CONSUMER_NAME || undefined,
+    claimIdleMs: runtime.config.CONSUMER_CLAIM_IDLE_MS,
+    maxDeliveries: runtime.config.CONSUMER_MAX_DELIVERIES,
     ...options,
   });
 }
