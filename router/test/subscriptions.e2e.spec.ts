@@ -196,10 +196,13 @@ describe('federated subscriptions through the router (real processes, two notifi
     expect(overHttp.errors?.[0].message).toMatch(/WebSocket/);
   });
 
-  it('runs queries sent over the socket through the same pipeline', async () => {
-    const client = connect();
-    const query = client.subscribe<{ tickets: { totalCount: number } }>('{ tickets(organizerId: "org-live") { totalCount } }');
-    await query.untilEnded();
-    expect(query.data[0].tickets.totalCount).toBeGreaterThanOrEqual(4);
+  it('runs queries sent over the socket through the same pipeline, on `/` too (where the embedded Sandbox connects)', async () => {
+    for (const endpoint of [url, url.replace(/graphql$/, '')]) {
+      const client = subscriptionClient(endpoint);
+      clients.push(client);
+      const query = client.subscribe<{ tickets: { totalCount: number } }>('{ tickets(organizerId: "org-live") { totalCount } }');
+      await query.untilEnded();
+      expect(query.data[0].tickets.totalCount).toBeGreaterThanOrEqual(4);
+    }
   });
 });
