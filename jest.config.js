@@ -1,8 +1,9 @@
 /**
- * One jest run, three projects:
+ * One jest run, four projects (`npm test` selects the first three; `npm run test:faults` the fourth):
  *  - unit:        `*.spec.ts` beside the code (no I/O),
  *  - integration: `*.int.spec.ts` against real PostgreSQL, MariaDB, SQLite and Redis,
- *  - e2e:         `*.e2e.spec.ts` starting real processes (built `dist/`) and talking to the router.
+ *  - e2e:         `*.e2e.spec.ts` starting real processes (built `dist/`) and talking to the router,
+ *  - faults:      `faults/*.faults.spec.ts`, the fault suite (processes killed, Redis stopped, …; faults/README.md).
  * Workspace packages resolve to their TypeScript sources so tests never run stale builds
  * (the e2e processes themselves run the built output; `npm test` builds first).
  */
@@ -28,8 +29,9 @@ const common = {
 module.exports = {
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.cjs'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'] },
+    { ...common, displayName: 'unit', testMatch: ['**/*.spec.ts'], testPathIgnorePatterns: [...common.testPathIgnorePatterns, '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$', '\\.faults\\.spec\\.ts$'] },
     { ...common, displayName: 'integration', testMatch: ['**/*.int.spec.ts'] },
     { ...common, displayName: 'e2e', testMatch: ['**/*.e2e.spec.ts'] },
+    { ...common, displayName: 'faults', testMatch: ['<rootDir>/faults/**/*.faults.spec.ts'] },
   ],
 };
