@@ -17,6 +17,7 @@ import {
   HTTP_STOP_GRACE_MS,
   httpErrorHandler,
   mountHealth,
+  refuseUnanswerableRequests,
   REPO_ROOT,
   runMain,
   RunningService,
@@ -68,6 +69,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   const app = express();
   const httpServer = createServer(app);
   let draining = false;
+  app.use(refuseUnanswerableRequests(() => draining));
   const readiness = Object.fromEntries(
     SUBGRAPHS.map((service) => [
       service.name,

@@ -205,7 +205,10 @@ describe('ticketing through the router (STORES=polyglot, real processes)', () =>
     const redis = new Redis(REDIS_URL);
     try {
       const stream = (context: string) => eventStream(live.namespace, context);
-      const ticketDeleted = (await readEnvelopes(redis, stream('ticket'), 'TicketDeleted')).find((e) => e.aggregateId === ticketId)!;
+      // The relay publishes right after the commit, not before the mutation answers.
+      const ticketDeleted = await waitFor('TicketDeleted on the ticket stream', async () =>
+        (await readEnvelopes(redis, stream('ticket'), 'TicketDeleted')).find((e) => e.aggregateId === ticketId),
+      );
       expect(ticketDeleted).toMatchObject({ correlationId, causationId: null, producer: 'ticket' });
       const bookingCanceled = await waitFor('BookingCanceled caused by TicketDeleted', async () =>
         (await readEnvelopes(redis, stream('booking'), 'BookingCanceled')).find((e) => e.aggregateId === bookingId),

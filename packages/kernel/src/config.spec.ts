@@ -13,6 +13,10 @@ describe('parseConfig', () => {
       SHUTDOWN_DELAY_MS: 0,
       CONSUMER_CLAIM_IDLE_MS: 30_000,
       CONSUMER_MAX_DELIVERIES: 5,
+      OUTBOX_RETENTION_MS: 86_400_000,
+      STREAM_RETENTION_MS: 86_400_000,
+      INBOX_RETENTION_MS: 604_800_000,
+      HOUSEKEEPING_INTERVAL_MS: 300_000,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -55,7 +59,10 @@ describe('parseConfig', () => {
   });
 
   it('exposes the base shape so contexts can extend it', () => {
-    expect(Object.keys(baseConfigShape).sort()).toEqual(['CONSUMER_CLAIM_IDLE_MS', 'CONSUMER_MAX_DELIVERIES', 'CONSUMER_NAME', 'EVENTS_NAMESPACE', 'LOG_LEVEL', 'NODE_ENV', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS']);
+    expect(Object.keys(baseConfigShape).sort()).toEqual([
+      'CONSUMER_CLAIM_IDLE_MS', 'CONSUMER_MAX_DELIVERIES', 'CONSUMER_NAME', 'EVENTS_NAMESPACE', 'HOUSEKEEPING_INTERVAL_MS', 'INBOX_RETENTION_MS', 'LOG_LEVEL',
+      'NODE_ENV', 'OUTBOX_RETENTION_MS', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS', 'STREAM_RETENTION_MS',
+    ]);
   });
 
   it('reads SHUTDOWN_DELAY_MS as whole milliseconds', () => {
@@ -65,6 +72,18 @@ describe('parseConfig', () => {
   it('reads the consumer tuning (claim idle time, deliveries before dead-lettering) and refuses non-positive values', () => {
     expect(parseConfig({}, { CONSUMER_CLAIM_IDLE_MS: '2000', CONSUMER_MAX_DELIVERIES: '3' })).toMatchObject({ CONSUMER_CLAIM_IDLE_MS: 2000, CONSUMER_MAX_DELIVERIES: 3 });
     expect(() => parseConfig({}, { CONSUMER_MAX_DELIVERIES: '0' })).toThrow(/CONSUMER_MAX_DELIVERIES/);
+  });
+
+  it('reads the retentions and the housekeeping interval in ms and refuses non-positive values', () => {
+    const env = { OUTBOX_RETENTION_MS: '3600000', STREAM_RETENTION_MS: '7200000', INBOX_RETENTION_MS: '86400000', HOUSEKEEPING_INTERVAL_MS: '60000' };
+    expect(parseConfig({}, env)).toMatchObject({ OUTBOX_RETENTION_MS: 3_600_000, STREAM_RETENTION_MS: 7_200_000, INBOX_RETENTION_MS: 86_400_000, HOUSEKEEPING_INTERVAL_MS: 60_000 });
+    expect(() => parseConfig({}, { OUTBOX_RETENTION_MS: '0' })).toThrow(/OUTBOX_RETENTION_MS/);
+  });
+
+  it('refuses an INBOX_RETENTION_MS not longer than STREAM_RETENTION_MS or CONSUMER_CLAIM_IDLE_MS (a redelivery would be applied twice)', () => {
+    expect(() => parseConfig({}, { INBOX_RETENTION_MS: '86400000' })).toThrow(/INBOX_RETENTION_MS: must be longer than STREAM_RETENTION_MS/);
+    expect(() => parseConfig({}, { INBOX_RETENTION_MS: '60000', STREAM_RETENTION_MS: '1000', CONSUMER_CLAIM_IDLE_MS: '60000' })).toThrow(/INBOX_RETENTION_MS/);
+    expect(parseConfig({}, { INBOX_RETENTION_MS: '60001', STREAM_RETENTION_MS: '60000' }).INBOX_RETENTION_MS).toBe(60_001);
   });
 
   it('reads CONSUMER_NAME when set (the replica name in consumer groups)', () => {

@@ -16,6 +16,20 @@ import { LOG_LEVELS } from './logger';
  *   pending list are claimed with XAUTOCLAIM (`StreamConsumerOptions.claimIdleMs`).
  * - `CONSUMER_MAX_DELIVERIES` (default 5): deliveries after which an entry goes to the dead-letter
  *   stream (`StreamConsumerOptions.maxDeliveries`).
+ * - `OUTBOX_RETENTION_MS` (default 86400000, 24 h): published outbox rows older than this are deleted
+ *   (`Housekeeping`); unpublished rows never are.
+ * - `STREAM_RETENTION_MS` (default 86400000, 24 h): stream entries younger than this are never
+ *   trimmed, even when every consumer group acknowledged them (`trimStream`): the live feeds' plain
+ *   XREAD and a consumer group added later read this much history.
+ * - `INBOX_RETENTION_MS` (default 604800000, 7 days): inbox (`processed_event`) rows older than this
+ *   are deleted. An event delivered again after its inbox row is gone would be applied twice, so it
+ *   must exceed every redelivery window: a pending entry re-read after a crash or claimed after
+ *   `CONSUMER_CLAIM_IDLE_MS`, a copy the relay republishes after an outage, and the stream history a
+ *   reset group would read again (`STREAM_RETENTION_MS`); it must be longer than
+ *   `STREAM_RETENTION_MS` and `CONSUMER_CLAIM_IDLE_MS` (checked), and longer than the longest Redis
+ *   or store outage you expect to recover from.
+ * - `HOUSEKEEPING_INTERVAL_MS` (default 300000, 5 min): mean time between two cleanups by one replica
+ *   (each wait jittered between half and one and a half times it).
  */
 export const baseConfigShape = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -27,6 +41,10 @@ export const baseConfigShape = {
   CONSUMER_NAME: z.string().optional(),
   CONSUMER_CLAIM_IDLE_MS: z.coerce.number().int().positive().default(30_000),
   CONSUMER_MAX_DELIVERIES: z.coerce.number().int().positive().default(5),
+  OUTBOX_RETENTION_MS: z.coerce.number().int().positive().default(24 * 3600_000),
+  STREAM_RETENTION_MS: z.coerce.number().int().positive().default(24 * 3600_000),
+  INBOX_RETENTION_MS: z.coerce.number().int().positive().default(7 * 24 * 3600_000),
+  HOUSEKEEPING_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
 };
 
 /** Positive integer read from a string variable. */
@@ -46,13 +64,29 @@ export class ConfigError extends Error {}
  * typed config. Throws `ConfigError` naming the bad variables.
  */
 export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): Readonly<BaseConfig & z.infer<z.ZodObject<S>>> {
-  const schema = z.object({ ...baseConfigShape, ...shape });
+  const schema = z.object({ ...baseConfigShape, ...shape }).superRefine((config, ctx) => checkInboxRetention(config as BaseConfig, ctx));
   const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return Object.freeze(result.data) as Readonly<BaseConfig & z.infer<z.ZodObject<S>>>;
+}
+
+/**
+ * `INBOX_RETENTION_MS` must be longer than `STREAM_RETENTION_MS` and `CONSUMER_CLAIM_IDLE_MS`
+ * (see `baseConfigShape`): otherwise an event could be delivered again after its inbox row was
+ * deleted, and be applied twice.
+ */
+function checkInboxRetention(config: BaseConfig, ctx: z.RefinementCtx): void {
+  const windowMs = Math.max(config.STREAM_RETENTION_MS, config.CONSUMER_CLAIM_IDLE_MS);
+  if (config.INBOX_RETENTION_MS <= windowMs) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INBOX_RETENTION_MS'],
+      message: `must be longer than STREAM_RETENTION_MS and CONSUMER_CLAIM_IDLE_MS (${windowMs} ms), or a redelivered event would be applied twice`,
+    });
+  }
 }
 
 /** `parseConfig` for a process entry point: on bad config prints one line naming the variables and exits with status 1. */

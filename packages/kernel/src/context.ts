@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { servicePort, storeUrl, subgraph } from './catalog';
 import { BaseConfig, exitOnConfigError, parseConfig } from './config';
 import { EventMeta } from './events/envelope';
+import { Housekeeping } from './events/housekeeping';
 import { OutboxRelay } from './events/outbox-relay';
 import { StreamConsumer, StreamConsumerOptions } from './events/stream-consumer';
 import { UnitOfWork } from './events/unit-of-work';
@@ -23,13 +24,15 @@ import { createLogger } from './logger';
 import { createRedis, eventStream } from './redis';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from './server/correlation';
 import { GraphqlWsServer, serveGraphqlWs } from './server/graphql-ws';
+import { refuseUnanswerableRequests } from './server/drain';
 import { mountHealth } from './server/health';
 import { httpErrorHandler } from './server/http-errors';
 import { openStore, storeReachable } from './store/orm';
 
 /**
  * Everything a bounded context runs on, opened once at start: validated config, logger, its own
- * store (driver chosen by URL), a Redis connection, its unit of work (outbox) and outbox relay.
+ * store (driver chosen by URL), a Redis connection, its unit of work (outbox), outbox relay and
+ * housekeeping (retention of outbox, inbox and its stream).
  */
 export interface ContextRuntime<C extends object = object> {
   readonly name: string;
@@ -39,6 +42,12 @@ export interface ContextRuntime<C extends object = object> {
   readonly redis: Redis;
   readonly uow: UnitOfWork;
   readonly relay: OutboxRelay;
+  /**
+   * Periodic cleanup of this context's published outbox rows, inbox rows and own stream, with the
+   * retentions of the config (`OUTBOX_RETENTION_MS`, `INBOX_RETENTION_MS`, `STREAM_RETENTION_MS`,
+   * every `HOUSEKEEPING_INTERVAL_MS`); started and stopped by `serveSubgraph`.
+   */
+  readonly housekeeping: Housekeeping;
   /** `eventStream(namespace, context)` for any context (to subscribe to it). */
   stream(context: string): string;
 }
@@ -70,7 +79,7 @@ export interface RequestContext {
 /**
  * Opens a context: config (base variables + `configShape`, `<NAME>_PORT`, `STORES`; a bad one
  * exits with status 1 after one line naming it, as `loadConfig` does), store at `storeUrl` of the
- * catalog entry (schema updated by MikroORM), Redis, unit of work and relay.
+ * catalog entry (schema updated by MikroORM), Redis, unit of work, relay and housekeeping.
  */
 export async function openContext<S extends z.ZodRawShape>(
   name: string,
@@ -86,6 +95,13 @@ export async function openContext<S extends z.ZodRawShape>(
   const redis = createRedis(config.REDIS_URL, { name, logger: logger.child({ component: 'redis' }) });
   const relay = new OutboxRelay(orm, redis, logger.child({ component: 'outbox-relay' }));
   const uow = new UnitOfWork(name, eventStream(config.EVENTS_NAMESPACE, name), relay);
+  const housekeeping = new Housekeeping(orm, redis, logger.child({ component: 'housekeeping' }), {
+    streams: [uow.stream],
+    outboxRetentionMs: config.OUTBOX_RETENTION_MS,
+    inboxRetentionMs: config.INBOX_RETENTION_MS,
+    streamRetentionMs: config.STREAM_RETENTION_MS,
+    intervalMs: config.HOUSEKEEPING_INTERVAL_MS,
+  });
   return {
     name,
     config: config as ContextRuntime<z.infer<z.ZodObject<S>>>['config'],
@@ -94,6 +110,7 @@ export async function openContext<S extends z.ZodRawShape>(
     redis,
     uow,
     relay,
+    housekeeping,
     stream: (context) => eventStream(config.EVENTS_NAMESPACE, context),
   };
 }
@@ -179,17 +196,18 @@ export const STOP_GRACE_MS = 10_000;
  * oversized (> 1 MB) body gets a GraphQL-shaped `BAD_REQUEST` (`httpErrorHandler`). When the schema
  * has a Subscription type, WebSocket on `/graphql` too (graphql-ws protocol `graphql-transport-ws`,
  * `serveGraphqlWs`; context as over HTTP, plus `connectionParams`; errors shaped alike). Starts the
- * live feeds, the outbox relay and the consumers. Stop order (SIGTERM): readiness 503 (for
+ * live feeds, the outbox relay, the housekeeping and the consumers. Stop order (SIGTERM): readiness 503 (for
  * `drainDelayMs`), close WebSocket sockets with 1001 (ending their subscriptions; at most
  * `WS_CLOSE_GRACE_MS` for the close handshakes), stop accepting and finish in-flight requests (at
- * most `HTTP_STOP_GRACE_MS`), stop the live feeds, stop consumers after their current event, publish
- * what is left, close.
+ * most `HTTP_STOP_GRACE_MS`), stop the live feeds, stop consumers after their current event, stop
+ * the housekeeping after its current batch, publish what is left, close.
  */
 export async function serveSubgraph<Ctx extends RequestContext>(runtime: ContextRuntime, options: ServeOptions<Ctx>): Promise<RunningService> {
   const { logger, orm, redis } = runtime;
   const app = express();
   const httpServer: Server = createServer(app);
   let draining = false;
+  app.use(refuseUnanswerableRequests(() => draining));
   mountHealth(app, { store: () => storeReachable(orm), redis: async () => (await redis.ping()) === 'PONG' }, () => draining);
 
   const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never });
@@ -228,6 +246,7 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   await new Promise<void>((resolve) => httpServer.listen(options.port ?? runtime.config.port, runtime.config.SERVICE_HOST, resolve));
   const port = (httpServer.address() as AddressInfo).port;
   runtime.relay.start();
+  runtime.housekeeping.start();
   for (const consumer of options.consumers ?? []) consumer.start();
   const url = `http://${runtime.config.SERVICE_HOST}:${port}/graphql`;
   logger.info({ url }, `${runtime.name} subgraph ready`);
@@ -242,6 +261,7 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
       await apollo.stop();
       await Promise.all((options.feeds ?? []).map((feed) => feed.stop()));
       await Promise.all((options.consumers ?? []).map((c) => c.stop()));
+      await runtime.housekeeping.stop();
       await runtime.relay.stop();
       await runtime.relay.drainOnce().catch(() => 0);
       await options.onStop?.();

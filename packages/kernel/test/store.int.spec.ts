@@ -95,3 +95,49 @@ describe.each(STORE_KINDS)('openStore on %s', (kind) => {
     });
   }
 });
+
+/** SQLite stores are opened in WAL mode with a busy timeout: another process reading the file never breaks the writer. */
+describe('openStore on sqlite with a concurrent reader', () => {
+  let store: FreshStore;
+  let orm: MikroORM | undefined;
+
+  beforeAll(async () => {
+    store = await freshStore('sqlite', 'store_sqlite_reader');
+  });
+  afterAll(async () => {
+    await orm?.close(true);
+    await store?.drop();
+  });
+
+  it('commits every write while a second connection keeps reading the file', async () => {
+    orm = await openStore({ context: 'store-sqlite-reader', url: store.url, entities: [CounterSchema] });
+    const [mode] = await orm.em.getConnection().execute<{ journal_mode: string }[]>('pragma journal_mode');
+    expect(mode.journal_mode).toBe('wal');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('libsql') as new (file: string) => { prepare(sql: string): { all(): unknown[] }; close(): void };
+    const reader = new Database(store.url);
+    let reading = true;
+    let reads = 0;
+    const readLoop = (async () => {
+      while (reading) {
+        reader.prepare('select count(*) as n from counter').all();
+        reads += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    })();
+    try {
+      for (let i = 0; i < 100; i += 1) {
+        await orm.em.fork().transactional(async (tx) => {
+          tx.persist(new Counter(`c${i}`, `label ${i}`));
+        });
+      }
+    } finally {
+      reading = false;
+      await readLoop;
+      reader.close();
+    }
+    expect(reads).toBeGreaterThan(0);
+    const [row] = await orm.em.fork().getConnection().execute<{ n: number }[]>('select count(*) as n from counter');
+    expect(Number(row.n)).toBe(100);
+  });
+});

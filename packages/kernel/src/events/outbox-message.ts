@@ -2,7 +2,8 @@ import { EntitySchema } from '@mikro-orm/core';
 
 /**
  * A row of the transactional outbox: an event committed with the aggregate that raised it,
- * waiting for the relay to XADD it to `stream`. `seq` orders publication.
+ * waiting for the relay to XADD it to `stream`. `seq` orders publication. Once published
+ * (`publishedAt` set), it is deleted by `Housekeeping` after `OUTBOX_RETENTION_MS`.
  */
 export class OutboxMessage {
   seq!: number;

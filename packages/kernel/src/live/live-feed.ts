@@ -24,8 +24,8 @@ export interface LiveFeedOptions<P extends object> {
   batchSize?: number;
   /**
    * How many recent envelope ids are remembered to drop republished copies [1000]. The outbox relay
-   * publishes at least once (two replicas' relays can race on one outbox row, a crash between XADD
-   * and marking republishes it); such a copy follows the original closely in the stream.
+   * publishes at least once (a crash between XADD and marking republishes a row, and so can two
+   * processes relaying one SQLite outbox); such a copy follows the original closely in the stream.
    */
   dedupWindow?: number;
   /** Longest wait in ms between attempts while Redis is down [5000] (backoff doubles from 100). */
@@ -44,7 +44,9 @@ type XReadReply = [stream: string, entries: Entry[]][] | null;
  * replica sees every entry, whichever replica's relay published it. It starts at the stream's end
  * (like `XREAD … $`, but the id is read first with `XREVRANGE + - COUNT 1`, so `ready()` can tell
  * from when on nothing is missed), then always continues from the id of the last entry it read: a
- * Redis outage or reconnect costs a delay, never an entry published meanwhile. While Redis is down it
+ * Redis outage or reconnect costs a delay, never an entry published meanwhile (the stream is never
+ * trimmed of entries younger than `STREAM_RETENTION_MS`, whatever the consumer groups acknowledged:
+ * `trimStream`; a feed further behind than that resumes at the oldest entry left). While Redis is down it
  * retries with backoff (100 ms doubling up to `maxBackoffMs`), logging the first failure and every
  * tenth.
  *

@@ -20,9 +20,39 @@ export function storeKind(url: string): StoreKind {
   return 'sqlite';
 }
 
+/**
+ * The kind of store an opened ORM talks to, read from its driver (`PostgreSqlDriver`,
+ * `MySqlDriver` for MySQL and MariaDB, anything else is SQLite through `LibSqlDriver`).
+ */
+export function storeKindOf(orm: MikroORM): StoreKind {
+  const driver = orm.config.getDriver();
+  if (driver instanceof PostgreSqlDriver) return 'postgresql';
+  if (driver instanceof MySqlDriver) return 'mysql';
+  return 'sqlite';
+}
+
 /** The SQLite file of a `sqlite:`/`file:` URL or plain path. */
 export function sqlitePath(url: string): string {
   return url.replace(/^(sqlite|file):(\/\/)?/, '');
+}
+
+/** How long, in ms, an SQLite statement waits for another connection's lock before `SQLITE_BUSY`. */
+export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Runs on every new SQLite connection (knex pool `afterCreate`): write-ahead logging, so readers
+ * (a backup, a second process reading the file) never block the context's writer nor it them,
+ * and a busy timeout of `SQLITE_BUSY_TIMEOUT_MS`, so a writer meeting another's lock waits
+ * instead of failing at once with `SQLITE_BUSY` (SQLite docs, "Write-Ahead Logging" and
+ * `busy_timeout`). `connection` is libsql's better-sqlite3-compatible database handle.
+ */
+function sqliteConnectionSetup(connection: { exec(sql: string): unknown }, done: (error: Error | null, connection: unknown) => void): void {
+  try {
+    connection.exec(`PRAGMA journal_mode = WAL; PRAGMA busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS};`);
+    done(null, connection);
+  } catch (error) {
+    done(error as Error, connection);
+  }
 }
 
 /** What a context passes to open its store. */
@@ -58,7 +88,7 @@ export function storeOptions(options: StoreOptions): Options {
     case 'sqlite': {
       const file = sqlitePath(options.url);
       if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
-      return { ...common, driver: LibSqlDriver, dbName: file } as Options;
+      return { ...common, driver: LibSqlDriver, dbName: file, pool: { afterCreate: sqliteConnectionSetup } } as Options;
     }
   }
 }
