@@ -13,90 +13,20 @@ import Database from 'libsql';
 import { Client } from 'pg';
 import Redis from 'ioredis';
 import { DomainEvent, envelope, EventEnvelope, newId, StoreKind } from '@supergraph/kernel';
-import { fileSink, freePort, StackHandle, startStack } from '@supergraph/stack';
-import { ARTIFACTS_DIR, freshStore, FreshStore, gql, gqlData, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { freePort } from '@supergraph/stack';
+import { gql, gqlData, PolyglotStack, PolyglotStackOptions, startPolyglotStack, waitFor } from '@supergraph/testing';
 import type { TicketBooked } from '@supergraph/contracts';
 
-/** Contexts on a server database in the polyglot profile; notification and mypage join them to run replicas. */
-const SERVER_STORES: Record<string, 'postgresql' | 'mysql'> = { ticket: 'postgresql', payment: 'postgresql', booking: 'mysql' };
-
-/** A stack started by `startFaultStack`. */
-export interface FaultStack {
-  readonly stack: StackHandle;
-  /** The router's GraphQL endpoint (when the router was started). */
-  readonly url: string;
-  readonly redisUrl: string;
-  readonly namespace: string;
-  readonly dataDir: string;
-  /** Kind and URL (or SQLite path) of each context's store. */
-  store(context: string): { kind: StoreKind; url: string };
-  /** `<namespace><producer>.events`. */
-  stream(producer: string): string;
-  /** More processes of `services` with the same environment (another replica, own ports). */
-  replica(services: string[]): Promise<StackHandle>;
-  /** Stops everything, drops the databases, clears the streams. */
-  stop(): Promise<void>;
-}
-
-/** How a fault case wants its stack. */
-export interface FaultStackOptions {
-  /** Services to start (default every subgraph and the router). */
-  services?: string[];
-  /** Contexts moved from SQLite to PostgreSQL (to run several replicas of them). */
-  serverStores?: ('notification' | 'mypage')[];
-  /** Redis of the stack (default the tests' `REDIS_URL`). */
-  redisUrl?: string;
-  /** Variables on top of the profile's. */
-  env?: Record<string, string>;
-}
+/** A stack of the fault suite: the polyglot stack with the environment a case needs. */
+export type FaultStack = PolyglotStack;
 
 /**
- * Every subgraph (or `options.services`) and the router as real processes on the polyglot profile,
- * like `startPolyglotStack`, with the environment and stores a case needs. No automatic restart:
- * the cases kill and start processes themselves. Output in `artifacts/faults-<label>-<time>.log`.
+ * Every subgraph (or `options.services`) and the router as real processes on the polyglot
+ * profile (`startPolyglotStack`) with the environment and stores a case needs (private Redis,
+ * server stores for replicas, consumer tuning); output in `artifacts/faults-<label>-<time>.log`.
  */
-export async function startFaultStack(label: string, options: FaultStackOptions = {}): Promise<FaultStack> {
-  const kinds: Record<string, 'postgresql' | 'mysql'> = { ...SERVER_STORES };
-  for (const context of options.serverStores ?? []) kinds[context] = 'postgresql';
-  const stores: Record<string, FreshStore> = {};
-  const ns = redisNamespace();
-  const dataDir = mkdtempSync(join(tmpdir(), `faults-${label}-`));
-  const logs = fileSink(join(ARTIFACTS_DIR, `faults-${label}-${Date.now()}.log`));
-  const redisUrl = options.redisUrl ?? REDIS_URL;
-  const stacks: StackHandle[] = [];
-  const stop = async () => {
-    await Promise.all(stacks.map((s) => s.stopAll()));
-    if (redisUrl === REDIS_URL) await ns.clear();
-    await Promise.all(Object.values(stores).map((store) => store.drop()));
-    rmSync(dataDir, { recursive: true, force: true });
-    logs.close();
-  };
-  try {
-    for (const [context, kind] of Object.entries(kinds)) stores[context] = await freshStore(kind, `faults_${label}_${context}`);
-    const env: Record<string, string> = { STORES: 'polyglot', DATA_DIR: dataDir, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, ...options.env };
-    for (const [context, store] of Object.entries(stores)) env[`${context.toUpperCase()}_DB_URL`] = store.url;
-    const start = (services?: string[]) => startStack({ env, services, freePorts: true, startRedis: false, restart: false, log: logs.sink });
-    const stack = await start(options.services);
-    stacks.push(stack);
-    return {
-      stack,
-      url: stack.routerUrl,
-      redisUrl,
-      namespace: ns.namespace,
-      dataDir,
-      store: (context) => (stores[context] ? { kind: stores[context].kind, url: stores[context].url } : { kind: 'sqlite', url: join(dataDir, `${context}.sqlite`) }),
-      stream: (producer) => `${ns.namespace}${producer}.events`,
-      replica: async (services) => {
-        const replica = await start(services);
-        stacks.push(replica);
-        return replica;
-      },
-      stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+export function startFaultStack(label: string, options: Omit<PolyglotStackOptions, 'logPrefix'> = {}): Promise<FaultStack> {
+  return startPolyglotStack(`faults_${label}`, { ...options, logPrefix: 'faults' });
 }
 
 /** Rows of `sql` in a context's store (PostgreSQL or SQLite; the suite reads notification and mypage). */
