@@ -11,6 +11,9 @@
 # 2. docker/Dockerfile: docker/validate/dockerfile.cjs (COPY sources exist and are not
 #    .dockerignored, stages, non-root USER, HEALTHCHECK, CMD, npm/node versions); plus hadolint
 #    when it is on PATH.
+# 3. docker/k8s/: docker/validate/k8s.cjs (Kubernetes 1.27 schemas of the npm package
+#    kubernetes-models, unknown fields rejected; probes, resources, maxUnavailable 0, selectors,
+#    HPA targets, the router's PDB, stores and URLs against the kernel catalog and compose).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -38,6 +41,9 @@ node docker/validate/dockerfile.cjs docker/Dockerfile || status=1
 if command -v hadolint >/dev/null 2>&1; then
   hadolint --failure-threshold error docker/Dockerfile || status=1
 fi
+
+echo "--- Kubernetes: docker/k8s"
+node docker/validate/k8s.cjs docker/k8s || status=1
 
 if [[ ${status} -ne 0 ]]; then
   echo "docker/validate.sh: FAILED" >&2
