@@ -14,15 +14,19 @@ import {
   correlationIdFrom,
   createErrorFormatter,
   createLogger,
+  createServiceMetrics,
   HTTP_STOP_GRACE_MS,
   httpErrorHandler,
   mountHealth,
+  mountMetrics,
   refuseUnanswerableRequests,
   REPO_ROOT,
+  routerTraceMiddleware,
   runMain,
   RunningService,
   serviceUrl,
   STOP_GRACE_MS,
+  startTracing,
   stopOnSignals,
   subgraph,
   SUBGRAPHS,
@@ -43,7 +47,8 @@ import { UpstreamSockets } from './subscriptions/upstream';
  * `FederatedSubscriptions`); a subscription sent over HTTP is a `BAD_REQUEST`. The live page at
  * `/live` (`livePage`). Each subgraph fetch is bounded by
  * `SUBGRAPH_TIMEOUT_MS`; a malformed or oversized (> 1 MB) body gets a GraphQL-shaped
- * `BAD_REQUEST`. `/health/ready` is 200 only when every subgraph's own readiness answers 200
+ * `BAD_REQUEST`. `/metrics`: Prometheus text (`ServiceMetrics`: operations, subgraph fetches, live
+ * subscriptions). `/health/ready` is 200 only when every subgraph's own readiness answers 200
  * within 1 s. Stop (SIGTERM): readiness 503 for `SHUTDOWN_DELAY_MS`, then in-flight requests
  * get at most `HTTP_STOP_GRACE_MS`; WebSocket clients are closed with 1001 and the upstream
  * subscription sockets closed first.
@@ -51,12 +56,14 @@ import { UpstreamSockets } from './subscriptions/upstream';
 export async function startRouter(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}): Promise<RunningService> {
   const config = routerConfig(env);
   const logger = createLogger('router', config.LOG_LEVEL);
+  const tracing = startTracing('router', env);
+  const metrics = createServiceMetrics('router');
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8');
   const dataSources = new Map<string, GraphQLDataSource<GatewayContext>>();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
-      const dataSource = new SubgraphDataSource({ name, url: serviceUrl(subgraph(name), env), timeoutMs: config.SUBGRAPH_TIMEOUT_MS });
+      const dataSource = new SubgraphDataSource({ name, url: serviceUrl(subgraph(name), env), timeoutMs: config.SUBGRAPH_TIMEOUT_MS, metrics });
       dataSources.set(name, dataSource);
       return dataSource;
     },
@@ -81,6 +88,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     ]),
   );
   mountHealth(app, readiness, () => draining);
+  mountMetrics(app, metrics);
 
   const production = config.NODE_ENV === 'production';
   const formatError = createErrorFormatter(logger);
@@ -93,6 +101,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_STOP_GRACE_MS }),
       production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       subscriptionsOverWebSocketOnly,
+      metrics.graphqlPlugin(),
     ],
   });
   await server.start();
@@ -100,6 +109,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   app.use(
     ['/graphql', '/'],
     express.json({ limit: '1mb' }),
+    routerTraceMiddleware(),
     expressMiddleware(server, {
       context: async ({ req }) => ({ correlationId: correlationIdFrom(req.headers[CORRELATION_ID_HEADER]) }),
     }),
@@ -115,6 +125,8 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     logger: logger.child({ component: 'subscriptions' }),
     maxQueued: config.SUBSCRIPTION_MAX_QUEUED,
   });
+  metrics.watchLive('client', () => subscriptions.clientSubscriptions);
+  metrics.watchLive('upstream', () => subscriptions.upstreamSubscriptions);
   const webSockets = serveSubscriptions({
     httpServer,
     paths: ['/graphql', '/'],
@@ -144,6 +156,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
       await webSockets.dispose();
       await upstream.dispose();
       await server.stop();
+      await tracing.shutdown();
       logger.info('router stopped');
     })());
   if (options.handleSignals ?? true) stopOnSignals(stop, logger, config.SHUTDOWN_DELAY_MS + STOP_GRACE_MS);

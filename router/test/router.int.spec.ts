@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RunningService, SUBGRAPHS } from '@supergraph/kernel';
-import { errorCode, gql, postBadBodies, waitFor } from '@supergraph/testing';
+import { errorCode, gql, metricSample, postBadBodies, waitFor } from '@supergraph/testing';
 import { startRouter } from '../src/main';
 
 jest.setTimeout(30_000);
@@ -126,6 +126,26 @@ describe('router (fake subgraphs)', () => {
     expect(await forwarded('client-trace:42')).toBe('client-trace:42');
     const replaced = await forwarded('<script>alert(1)</script>');
     expect(replaced).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('GET /metrics: operations by name, type and outcome; subgraph fetches by subgraph and outcome; live subscriptions', async () => {
+    const own = await start();
+    subgraphs.on('ticket', '/graphql', (_req, res) => json(res, 200, { data: { ticket: { id: 't1', title: 'Swan Lake' } } }));
+    expect((await gql(own.url, TICKET.replace('query(', 'query TicketById('), { id: 't1' })).data).toEqual({ ticket: { id: 't1', title: 'Swan Lake' } });
+    subgraphs.on('ticket', '/graphql', (_req, res) => res.writeHead(502).end('bad gateway'));
+    expect(errorCode(await gql(own.url, TICKET.replace('query(', 'query Broken('), { id: 't1' }))).toBe('INTERNAL_SERVER_ERROR');
+    const response = await fetch(own.url.replace(/\/graphql$/, '/metrics'));
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    const router = { service: 'router' };
+    expect(metricSample(text, 'supergraph_graphql_requests_total', { ...router, operation: 'TicketById', type: 'query', outcome: 'ok' })).toBe(1);
+    expect(metricSample(text, 'supergraph_graphql_requests_total', { ...router, operation: 'Broken', type: 'query', outcome: 'INTERNAL_SERVER_ERROR' })).toBe(1);
+    expect(metricSample(text, 'supergraph_graphql_request_duration_seconds_count', { ...router, operation: 'TicketById', type: 'query' })).toBe(1);
+    expect(metricSample(text, 'supergraph_subgraph_fetch_duration_seconds_count', { ...router, subgraph: 'ticket', outcome: 'ok' })).toBe(1);
+    expect(metricSample(text, 'supergraph_subgraph_fetch_duration_seconds_count', { ...router, subgraph: 'ticket', outcome: 'error' })).toBe(1);
+    expect(metricSample(text, 'supergraph_live_subscriptions', { ...router, kind: 'client' })).toBe(0);
+    expect(metricSample(text, 'supergraph_live_subscriptions', { ...router, kind: 'upstream' })).toBe(0);
+    expect(text).toMatch(/^process_cpu_user_seconds_total\{service="router"\} /m);
   });
 
   it('is ready only when every subgraph is; each probe releases its connection at once', async () => {

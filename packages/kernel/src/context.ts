@@ -21,6 +21,7 @@ import { UnitOfWork } from './events/unit-of-work';
 import { createErrorFormatter } from './graphql/errors';
 import { LiveFeed, LiveFeedOptions } from './live/live-feed';
 import { createLogger } from './logger';
+import { createServiceMetrics, mountMetrics, ServiceMetrics } from './metrics/service-metrics';
 import { createRedis, eventStream } from './redis';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from './server/correlation';
 import { GraphqlWsServer, serveGraphqlWs } from './server/graphql-ws';
@@ -28,6 +29,8 @@ import { refuseUnanswerableRequests } from './server/drain';
 import { mountHealth } from './server/health';
 import { httpErrorHandler } from './server/http-errors';
 import { openStore, storeReachable } from './store/orm';
+import { operationSpanPlugin, serverSpanMiddleware } from './tracing/http';
+import { startTracing, Tracing } from './tracing/tracing';
 
 /**
  * Everything a bounded context runs on, opened once at start: validated config, logger, its own
@@ -42,12 +45,16 @@ export interface ContextRuntime<C extends object = object> {
   readonly redis: Redis;
   readonly uow: UnitOfWork;
   readonly relay: OutboxRelay;
+  /** OpenTelemetry tracing of this process (`startTracing`: on only with `OTEL_EXPORTER_OTLP_ENDPOINT`); shut down by `serveSubgraph`'s stop. */
+  readonly tracing: Tracing;
   /**
    * Periodic cleanup of this context's published outbox rows, inbox rows and own stream, with the
    * retentions of the config (`OUTBOX_RETENTION_MS`, `INBOX_RETENTION_MS`, `STREAM_RETENTION_MS`,
    * every `HOUSEKEEPING_INTERVAL_MS`); started and stopped by `serveSubgraph`.
    */
   readonly housekeeping: Housekeeping;
+  /** This context's Prometheus metrics (`GET /metrics`, mounted by `serveSubgraph`); pass it to sync clients as `metrics`. */
+  readonly metrics: ServiceMetrics;
   /** `eventStream(namespace, context)` for any context (to subscribe to it). */
   stream(context: string): string;
 }
@@ -91,9 +98,11 @@ export async function openContext<S extends z.ZodRawShape>(
     Object.freeze({ ...parseConfig(options.configShape ?? ({} as S), env), port: servicePort(entry, env), storeUrl: storeUrl(entry, env) }),
   );
   const logger = createLogger(name, config.LOG_LEVEL);
+  const tracing = startTracing(name, env);
   const orm = await openStore({ context: name, url: config.storeUrl, entities: options.entities });
   const redis = createRedis(config.REDIS_URL, { name, logger: logger.child({ component: 'redis' }) });
-  const relay = new OutboxRelay(orm, redis, logger.child({ component: 'outbox-relay' }));
+  const metrics = createServiceMetrics(name);
+  const relay = new OutboxRelay(orm, redis, logger.child({ component: 'outbox-relay' }), { metrics });
   const uow = new UnitOfWork(name, eventStream(config.EVENTS_NAMESPACE, name), relay);
   const housekeeping = new Housekeeping(orm, redis, logger.child({ component: 'housekeeping' }), {
     streams: [uow.stream],
@@ -110,7 +119,9 @@ export async function openContext<S extends z.ZodRawShape>(
     redis,
     uow,
     relay,
+    tracing,
     housekeeping,
+    metrics,
     stream: (context) => eventStream(config.EVENTS_NAMESPACE, context),
   };
 }
@@ -126,6 +137,7 @@ export function createConsumer(runtime: ContextRuntime, options: Omit<StreamCons
     consumer: runtime.config.CONSUMER_NAME || undefined,
     claimIdleMs: runtime.config.CONSUMER_CLAIM_IDLE_MS,
     maxDeliveries: runtime.config.CONSUMER_MAX_DELIVERIES,
+    metrics: runtime.metrics,
     ...options,
   });
 }
@@ -192,7 +204,8 @@ export const STOP_GRACE_MS = 10_000;
 
 /**
  * Serves a context as an Apollo Federation 2 subgraph on its own port: POST/GET `/graphql`,
- * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining); a malformed or
+ * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining), `/metrics`
+ * (Prometheus text, `runtime.metrics`: GraphQL operations, outbox, consumers, live feeds); a malformed or
  * oversized (> 1 MB) body gets a GraphQL-shaped `BAD_REQUEST` (`httpErrorHandler`). When the schema
  * has a Subscription type, WebSocket on `/graphql` too (graphql-ws protocol `graphql-transport-ws`,
  * `serveGraphqlWs`; context as over HTTP, plus `connectionParams`; errors shaped alike). Starts the
@@ -209,6 +222,10 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   let draining = false;
   app.use(refuseUnanswerableRequests(() => draining));
   mountHealth(app, { store: () => storeReachable(orm), redis: async () => (await redis.ping()) === 'PONG' }, () => draining);
+  mountMetrics(app, runtime.metrics);
+  runtime.metrics.watchOutbox(orm);
+  runtime.metrics.watchConsumerGroups(redis, options.consumers ?? []);
+  runtime.metrics.watchLive('feed', () => (options.feeds ?? []).reduce((sum, feed) => sum + feed.listenerCount(), 0));
 
   const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never });
   const formatError = createErrorFormatter(logger);
@@ -223,12 +240,13 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
     formatError,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_STOP_GRACE_MS }), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_STOP_GRACE_MS }), ApolloServerPluginInlineTraceDisabled(), operationSpanPlugin, runtime.metrics.graphqlPlugin()],
   });
   await apollo.start();
   app.use(
     '/graphql',
     express.json({ limit: '1mb' }),
+    serverSpanMiddleware(runtime.name),
     expressMiddleware(apollo, { context: async ({ req }) => contextOf(req.headers[CORRELATION_ID_HEADER]) }),
   );
   app.use(httpErrorHandler(logger));
@@ -267,6 +285,7 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
       await options.onStop?.();
       await orm.close();
       redis.disconnect();
+      await runtime.tracing.shutdown();
       logger.info(`${runtime.name} stopped`);
     })());
 

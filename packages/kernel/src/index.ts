@@ -26,3 +26,5 @@ export * from './live/live-feed';
 export * from './live/live-iterator';
 export * from './run-main';
 export * from './server/drain';
+export * from './metrics';
+export * from './tracing';

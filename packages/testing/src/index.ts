@@ -10,3 +10,4 @@ export * from './processes';
 export * from './tcp-proxy';
 export * from './subscriptions';
 export * from './polyglot-stack';
+export * from './metrics';

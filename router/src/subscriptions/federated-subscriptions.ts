@@ -92,6 +92,13 @@ export class FederatedSubscriptions {
   get upstreamSubscriptions(): number {
     return this.shared.size;
   }
+
+  /** Client subscriptions currently attached to an upstream one. */
+  get clientSubscriptions(): number {
+    let count = 0;
+    for (const stream of this.shared.values()) count += stream.clientCount;
+    return count;
+  }
 }
 
 /** Operation, variables and connection payload: what makes two live subscriptions identical. */
@@ -130,6 +137,11 @@ class SharedStream {
       error: (error) => this.enqueue(async () => this.finish({ errors: upstreamErrors(error, primary.serviceName) })),
       complete: () => this.enqueue(async () => this.finish()),
     });
+  }
+
+  /** How many clients this stream feeds. */
+  get clientCount(): number {
+    return this.clients.size;
   }
 
   /** A new client of this stream. */

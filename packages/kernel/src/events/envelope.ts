@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DomainEvent } from '../domain/aggregate-root';
+import { currentTraceparent } from '../tracing/tracing';
 
 /**
  * What travels on Redis Streams (ARCHITECTURE.md "Events"), one JSON document per entry:
@@ -9,7 +10,12 @@ import type { DomainEvent } from '../domain/aggregate-root';
  * - `aggregateVersion`: the aggregate's version after the event (per-aggregate order),
  * - `occurredAt`: ISO-8601 UTC, `producer`: the context that raised it,
  * - `correlationId`: the request/flow it belongs to, `causationId`: the event that caused it
- *   (null for events raised by a client's command).
+ *   (null for events raised by a client's command),
+ * - `traceparent` (optional): the W3C Trace Context `traceparent` (`00-<trace id>-<span id>-<flags>`)
+ *   of the span the event was raised in (the subgraph's operation, or the consumer span of the
+ *   policy that raised it), so the consumers' `process <type>` spans continue the trace
+ *   (`startTracing`). Absent when tracing is off or no span was active; envelopes without it
+ *   parse as before and start no trace of their own.
  */
 export interface EventEnvelope<P extends object = Record<string, unknown>> {
   id: string;
@@ -22,6 +28,7 @@ export interface EventEnvelope<P extends object = Record<string, unknown>> {
   producer: string;
   correlationId: string;
   causationId: string | null;
+  traceparent?: string;
   payload: P;
 }
 
@@ -36,8 +43,12 @@ export function causedBy(cause: EventEnvelope): EventMeta {
   return { correlationId: cause.correlationId, causationId: cause.id };
 }
 
-/** Wraps a domain event raised by an aggregate of `producer` into an envelope. */
+/**
+ * Wraps a domain event raised by an aggregate of `producer` into an envelope; `traceparent` is the
+ * active span's when there is one (tracing on).
+ */
 export function envelope(event: DomainEvent, producer: string, meta: EventMeta, now: Date = new Date()): EventEnvelope {
+  const traceparent = currentTraceparent();
   return {
     id: uuidv7(),
     type: event.type,
@@ -49,6 +60,7 @@ export function envelope(event: DomainEvent, producer: string, meta: EventMeta, 
     producer,
     correlationId: meta.correlationId,
     causationId: meta.causationId,
+    ...(traceparent ? { traceparent } : {}),
     payload: event.payload,
   };
 }
@@ -60,6 +72,7 @@ export function parseEnvelope(json: string): EventEnvelope {
     if (typeof value[key] !== 'string') throw new Error(`event envelope without ${key}`);
   }
   if (typeof value.payload !== 'object' || value.payload === null) throw new Error('event envelope without payload');
+  if (value.traceparent !== undefined && typeof value.traceparent !== 'string') delete value.traceparent;
   return value as EventEnvelope;
 }
 

@@ -2,6 +2,7 @@ import { EntityManager, IsolationLevel, LockMode, MikroORM } from '@mikro-orm/co
 import type { Logger } from 'pino';
 import type { Redis } from 'ioredis';
 import { storeKindOf } from '../store/orm';
+import type { RelayMetrics } from '../metrics/hooks';
 import { OutboxMessage } from './outbox-message';
 import type { AfterCommit } from './unit-of-work';
 
@@ -13,12 +14,15 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Longest wait between attempts while Redis is down, ms [5000] (backoff doubles from 100). */
   maxBackoffMs?: number;
+  /** Told how many events went out on which stream (`events_published_total`). */
+  metrics?: RelayMetrics;
 }
 
-/** What one batch did: rows selected (and locked), rows XADDed and marked, the XADD error that cut it short. */
+/** What one batch did: rows selected (and locked), rows XADDed and marked (and which), the XADD error that cut it short. */
 interface BatchOutcome {
   selected: number;
   published: number;
+  rows?: OutboxMessage[];
   failure?: unknown;
 }
 
@@ -59,6 +63,7 @@ export class OutboxRelay implements AfterCommit {
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxBackoffMs: number;
+  private readonly metrics?: RelayMetrics;
   /** Whether batches are selected `FOR UPDATE SKIP LOCKED` in a transaction (PostgreSQL, MySQL/MariaDB). */
   private readonly lockRows: boolean;
 
@@ -71,6 +76,7 @@ export class OutboxRelay implements AfterCommit {
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.batchSize = options.batchSize ?? 200;
     this.maxBackoffMs = options.maxBackoffMs ?? 5000;
+    this.metrics = options.metrics;
     this.lockRows = storeKindOf(orm) !== 'sqlite';
   }
 
@@ -116,6 +122,7 @@ export class OutboxRelay implements AfterCommit {
         ? await em.transactional((tx) => this.publishBatch(tx, LockMode.PESSIMISTIC_PARTIAL_WRITE), { isolationLevel: IsolationLevel.READ_COMMITTED })
         : await this.publishBatch(em);
       total += outcome.published;
+      this.reportPublished(outcome.rows);
       if (outcome.failure) throw outcome.failure;
       if (outcome.selected === 0 || outcome.published === 0) return total;
     }
@@ -140,7 +147,15 @@ export class OutboxRelay implements AfterCommit {
     const failedAt = results.findIndex(([error]) => error);
     const published = failedAt < 0 ? ready : ready.slice(0, failedAt);
     if (published.length > 0) await em.nativeUpdate(OutboxMessage, { seq: { $in: published.map((r) => r.seq) } }, { publishedAt: new Date() });
-    return { selected: rows.length, published: published.length, failure: failedAt < 0 ? undefined : results[failedAt][0] };
+    return { selected: rows.length, published: published.length, rows: published, failure: failedAt < 0 ? undefined : results[failedAt][0] };
+  }
+
+  /** Tells `metrics` how many of `rows` (committed as published) went to each stream. */
+  private reportPublished(rows: OutboxMessage[] | undefined): void {
+    if (!this.metrics || !rows?.length) return;
+    const perStream = new Map<string, number>();
+    for (const row of rows) perStream.set(row.stream, (perStream.get(row.stream) ?? 0) + 1);
+    for (const [stream, count] of perStream) this.metrics.published(stream, count);
   }
 
   /**

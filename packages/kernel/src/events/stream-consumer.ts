@@ -4,10 +4,12 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { deadLetterStream, logRedisErrors, streamField, whenReady } from '../redis';
+import type { ConsumerMetrics } from '../metrics/hooks';
 import { storeReachable } from '../store/orm';
 import { causedBy, EventEnvelope, parseEnvelope } from './envelope';
 import { ProcessedEvent } from './processed-event';
 import type { UnitOfWork } from './unit-of-work';
+import { inConsumerSpan } from '../tracing/messaging';
 
 /**
  * Applies one event inside the consumer's transaction `tx`. Throwing rolls back the handler's
@@ -41,6 +43,8 @@ export interface StreamConsumerOptions {
   blockMs?: number;
   /** XREADGROUP COUNT [100]. */
   batchSize?: number;
+  /** Told about each delivery to a handler and each dead letter (`events_handled_total`, …). */
+  metrics?: ConsumerMetrics;
 }
 
 type Entry = [id: string, fields: string[] | null];
@@ -61,7 +65,8 @@ type StreamReply = [stream: string, entries: Entry[]][];
 export class StreamConsumer {
   readonly group: string;
   readonly consumer: string;
-  private readonly streams: string[];
+  /** The streams this consumer reads (keys of `subscriptions`). */
+  readonly streams: readonly string[];
   private readonly maxDeliveries: number;
   private readonly claimIdleMs: number;
   private readonly retryDelayMs: number;
@@ -257,14 +262,25 @@ export class StreamConsumer {
       await this.reader.xack(stream, this.group, id);
       return;
     }
+    const started = process.hrtime.bigint();
+    const report = (outcome: 'ok' | 'duplicate' | 'error') => this.options.metrics?.handled(stream, event.type, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    let applied = false;
     try {
-      await this.uow.run(this.orm.em, causedBy(event), async (tx) => {
-        if (await tx.findOne(ProcessedEvent, { consumer: this.group, eventId: event.id })) return;
+      let duplicate = false;
+      // One CONSUMER span `process <type>` per delivery, child of the envelope's trace context.
+      await inConsumerSpan(event, stream, this.group, () => this.uow.run(this.orm.em, causedBy(event), async (tx) => {
+        if (await tx.findOne(ProcessedEvent, { consumer: this.group, eventId: event.id })) {
+          duplicate = true;
+          return;
+        }
         tx.persist(new ProcessedEvent(this.group, event.id));
         await handler(event, tx);
-      });
+      }));
+      report(duplicate ? 'duplicate' : 'ok');
+      applied = true;
       await this.reader.xack(stream, this.group, id);
     } catch (error) {
+      if (!applied) report('error');
       if (!(await storeReachable(this.orm))) {
         // The store is down, not the event: keep it pending and pause (the loop backs off) rather
         // than spend its deliveries and dead-letter a good event.
@@ -290,6 +306,7 @@ export class StreamConsumer {
     const reason = error instanceof Error ? error.message : String(error);
     await this.reader.xadd(deadLetterStream(stream), '*', 'envelope', envelope, 'error', reason, 'group', this.group, 'entry', id, 'deliveries', String(deliveries));
     await this.reader.xack(stream, this.group, id);
+    this.options.metrics?.deadLettered(stream, this.group);
     this.logger.error({ stream, entry: id, group: this.group, deliveries, reason }, 'event dead-lettered');
   }
 }

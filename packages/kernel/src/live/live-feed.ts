@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EventEnvelope, parseEnvelope } from '../events/envelope';
 import { logRedisErrors, streamField, whenReady } from '../redis';
+import { inPushSpan } from '../tracing/messaging';
 
 /** Called with each dispatched envelope; runs synchronously inside the feed's loop, so it must not block. */
 export type LiveListener<P extends object> = (event: EventEnvelope<P>) => void;
@@ -52,7 +53,8 @@ type XReadReply = [stream: string, entries: Entry[]][] | null;
  *
  * Entries whose `type` is one of `types` are parsed (`parseEnvelope`), copies of an envelope id seen
  * among the last `dedupWindow` are dropped, and the envelope goes to every listener registered under
- * `key(envelope)`. A listener that throws is logged; the loop and the other listeners go on.
+ * `key(envelope)`. A listener that throws is logged; the loop and the other listeners go on. The
+ * listeners' calls run in a span `push <type>`, child of the envelope's `traceparent` (`inPushSpan`).
  *
  * Delivery is best effort (a listener registered after an entry was read does not get it), so
  * subscriptions that must not miss anything treat a dispatch as a wake-up and read their store
@@ -183,13 +185,17 @@ export class LiveFeed<P extends object = Record<string, unknown>> {
       return;
     }
     if (key === undefined) return;
-    for (const listener of [...(this.listeners.get(key) ?? [])]) {
-      try {
-        listener(event);
-      } catch (error) {
-        this.logger.error({ err: error, stream: this.stream, type, key }, 'live feed listener failed');
+    const listeners = [...(this.listeners.get(key) ?? [])];
+    if (listeners.length === 0) return;
+    inPushSpan(event, this.stream, listeners.length, () => {
+      for (const listener of listeners) {
+        try {
+          listener(event);
+        } catch (error) {
+          this.logger.error({ err: error, stream: this.stream, type, key }, 'live feed listener failed');
+        }
       }
-    }
+    });
   }
 
   /** True when `id` was dispatched among the last `dedupWindow` envelopes; remembers it otherwise. */

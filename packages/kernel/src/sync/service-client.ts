@@ -1,5 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { DomainError, ErrorCode } from '../domain/errors';
+import type { BreakerMetrics } from '../metrics/hooks';
+import { traceHeaders } from '../tracing/tracing';
 
 /** How a sync client reaches its context and when it gives up; defaults in brackets. */
 export interface ServiceClientOptions {
@@ -19,6 +21,8 @@ export interface ServiceClientOptions {
   resetTimeoutMs?: number;
   /** Extra headers on every call (service credentials). */
   headers?: Record<string, string>;
+  /** Told about the breaker (`circuit_state`, `circuit_events_total`), e.g. the context's `runtime.metrics`. */
+  metrics?: BreakerMetrics;
 }
 
 /** Codes the called service may answer with that are business outcomes, not failures of it. */
@@ -101,6 +105,7 @@ export class ServiceClient {
       resetTimeout: options.resetTimeoutMs ?? 5000,
       errorFilter: (error: unknown) => error instanceof DomainError,
     });
+    options.metrics?.watchBreaker(options.service, this.breaker);
   }
 
   /** `open`, `halfOpen` or `closed`. */
@@ -130,7 +135,7 @@ export class ServiceClient {
   private async post(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<unknown> {
     const response = await fetch(this.options.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...this.options.headers, ...headers },
+      headers: { 'content-type': 'application/json', ...this.options.headers, ...headers, ...traceHeaders() }, // + W3C `traceparent` (tracing on)
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout((this.options.timeoutMs ?? 2000) + 100),
     });

@@ -50,7 +50,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
   }
   const runtime = await openContext('booking', { entities: bookingEntities, configShape: bookingConfig, env });
   const { config } = runtime;
-  const payments = new PaymentClient({ url: serviceUrl(subgraph('payment'), env), timeoutMs: config.PAYMENT_TIMEOUT_MS });
+  const payments = new PaymentClient({ url: serviceUrl(subgraph('payment'), env), timeoutMs: config.PAYMENT_TIMEOUT_MS, metrics: runtime.metrics });
   const bookTicket = new BookTicketHandler(runtime.uow, payments, runtime.logger.child({ component: 'book-ticket' }), { holdTtlMs: config.SEAT_HOLD_TTL_MS });
   const cancelBooking = new CancelBookingHandler(runtime.uow);
   const sweeper = new HoldSweeper(new ReleaseExpiredHoldsHandler(runtime.uow), runtime.orm.em, config.SEAT_HOLD_SWEEP_INTERVAL_MS, runtime.logger.child({ component: 'hold-sweeper' }));

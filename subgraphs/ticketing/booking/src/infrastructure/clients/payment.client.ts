@@ -1,4 +1,4 @@
-import { DomainError, EventMeta, ServiceClient } from '@supergraph/kernel';
+import { BreakerMetrics, DomainError, EventMeta, ServiceClient } from '@supergraph/kernel';
 import type { PaymentPort, PaymentRequest } from '../../application/commands/book-ticket/book-ticket.handler';
 
 /** Where payment is and when booking gives up on it. */
@@ -7,6 +7,8 @@ export interface PaymentClientOptions {
   url: string;
   /** Per-call timeout, ms (`PAYMENT_TIMEOUT_MS`, default 2000; CONTRACT.md wants an answer within 3 s). */
   timeoutMs: number;
+  /** Where the breaker's state and events are reported (booking's `runtime.metrics`). */
+  metrics?: BreakerMetrics;
 }
 
 const APPROVE = `mutation ApprovePayment($input: ApprovePaymentInput!) {
@@ -32,6 +34,7 @@ export class PaymentClient implements PaymentPort {
       errorThresholdPercentage: 50,
       volumeThreshold: 3,
       resetTimeoutMs: 5000,
+      metrics: options.metrics,
     });
   }
 
