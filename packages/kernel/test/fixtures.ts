@@ -5,7 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer } from 'node:net';
-import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { EntityManager, EntitySchema, MikroORM } from '@mikro-orm/core';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { waitFor, xaddAsRelay } from '@supergraph/testing';
@@ -212,4 +212,17 @@ function pingOnce(port: number): Promise<boolean> {
 /** Resolves once `redis` is connected (kernel connections fail fast instead of queueing while connecting). */
 export function redisReady(redis: Redis): Promise<true> {
   return waitFor('redis connection ready', () => redis.status === 'ready');
+}
+
+/**
+ * Resolver of the test subgraphs' `openCounter(label: String!): Counter!` mutation: opens a
+ * `Counter` through `uow` (so `CounterOpened` goes to the outbox) in the request's transaction.
+ */
+export function openCounterMutation(uow: UnitOfWork) {
+  return (_: unknown, { label }: { label: string }, ctx: { em: EntityManager; meta: EventMeta }) =>
+    uow.run(ctx.em, ctx.meta, async (tx) => {
+      const counter = Counter.open(newId(), label);
+      tx.persist(counter);
+      return counter;
+    });
 }

@@ -5,7 +5,7 @@ import { ContextRuntime, createConsumer, createLiveFeed, openContext, RunningSer
 import type { RequestContext } from '../src/context';
 import { newId } from '../src/events/envelope';
 import { createRedis } from '../src/redis';
-import { Counter, CounterSchema, publish, redisReady, sourceEvent } from './fixtures';
+import { Counter, CounterSchema, openCounterMutation, publish, redisReady, sourceEvent } from './fixtures';
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
@@ -55,12 +55,7 @@ describe('GET /metrics of a subgraph (SQLite + Redis)', () => {
       resolvers: {
         Query: { counter: (_: unknown, { id }: { id: string }, ctx: RequestContext) => ctx.em.findOne(Counter, id) },
         Mutation: {
-          openCounter: (_: unknown, { label }: { label: string }, ctx: RequestContext) =>
-            runtime.uow.run(ctx.em, ctx.meta, async (tx) => {
-              const counter = Counter.open(newId(), label);
-              tx.persist(counter);
-              return counter;
-            }),
+          openCounter: openCounterMutation(runtime.uow),
         },
       },
       consumers: [consumer],

@@ -13,7 +13,7 @@ import { mountHealth } from '../src/server/health';
 import { httpErrorHandler } from '../src/server/http-errors';
 import { storeReachable } from '../src/store/orm';
 import type { RequestContext } from '../src/context';
-import { Counter, CounterSchema, findCounter, publish, redisReady, sourceEvent, streamEntries, UUID_V7 } from './fixtures';
+import { Counter, CounterSchema, findCounter, openCounterMutation, publish, redisReady, sourceEvent, streamEntries, UUID_V7 } from './fixtures';
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
@@ -59,12 +59,7 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
           hang: () => new Promise(() => undefined),
         },
         Mutation: {
-          openCounter: (_: unknown, { label }: { label: string }, ctx: RequestContext) =>
-            runtime.uow.run(ctx.em, ctx.meta, async (tx) => {
-              const counter = Counter.open(newId(), label);
-              tx.persist(counter);
-              return counter;
-            }),
+          openCounter: openCounterMutation(runtime.uow),
         },
       },
       consumers: [consumer],
