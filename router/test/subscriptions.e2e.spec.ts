@@ -1,5 +1,5 @@
 import type { StackHandle } from '@supergraph/stack';
-import { errorCode, gql, gqlData, PolyglotStack, startPolyglotStack, subscriptionClient, TestSubscriptionClient, waitFor } from '@supergraph/testing';
+import { errorCode, gql, gqlData, metricSample, PolyglotStack, startPolyglotStack, subscriptionClient, TestSubscriptionClient, waitFor } from '@supergraph/testing';
 
 jest.setTimeout(180_000);
 
@@ -178,6 +178,19 @@ describe('federated subscriptions through the router (real processes, two notifi
     expect(received.map((n) => n.id)).toEqual((await stored('hana')).map((n) => n.id));
     expect(received.map((n) => n.correlationId)).toEqual(expect.arrayContaining([firstBooking, ...whileDown]));
     live.unsubscribe();
+  });
+
+  it('shares one upstream subscription between identical live subscriptions and unsubscribes upstream when the last client leaves', async () => {
+    const metrics = async (service: string, kind: string) =>
+      metricSample(await (await fetch(stack.url(service).replace(/\/graphql$/, '/metrics'))).text(), 'supergraph_live_subscriptions', { kind });
+    const routerUpstream = () => metrics('router', 'upstream');
+    const before = { upstream: (await routerUpstream()) ?? 0, feed: (await metrics('mypage', 'feed')) ?? 0 };
+    const query = 'subscription { myPageUpdated(customerId: "shared-watcher") { bookingId } }';
+    const watchers = [connect(), connect(), connect()].map((client) => client.subscribe(query));
+    await waitFor('one upstream subscription for the three identical ones', async () => (await routerUpstream()) === before.upstream + 1 && (await metrics('mypage', 'feed')) === before.feed + 1);
+    expect(await metrics('router', 'client')).toBeGreaterThanOrEqual(3);
+    for (const watcher of watchers) watcher.unsubscribe();
+    await waitFor('the upstream subscription and the subgraph listener to be gone', async () => (await routerUpstream()) === before.upstream && (await metrics('mypage', 'feed')) === before.feed);
   });
 
   it('answers bad subscriptions with coded errors and refuses subscriptions over HTTP', async () => {
