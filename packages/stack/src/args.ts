@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, ParseArgsConfig } from 'node:util';
 
 /** What `node packages/stack/dist/cli.js …` was asked to do. */
 export interface CliArgs {
@@ -13,6 +13,24 @@ export interface CliArgs {
 
 /** A command line the CLI cannot run; the message says what is wrong. */
 export class UsageError extends Error {}
+
+/** The options of a command, as `parseArgs` takes them. */
+export type ArgOptions = NonNullable<ParseArgsConfig['options']>;
+
+/** What `parseStrict` returns for options `O`: typed `values` and the `positionals`. */
+export type ParsedArgs<O extends ArgOptions> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: O }>>;
+
+/**
+ * `parseArgs` (node:util) in strict mode with positionals, as every command of the stack parses
+ * its arguments: an unknown option or a missing value becomes a `UsageError` with node's message.
+ */
+export function parseStrict<O extends ArgOptions>(argv: readonly string[], options: O): ParsedArgs<O> {
+  try {
+    return parseArgs({ args: [...argv], allowPositionals: true as const, strict: true as const, options });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 /** The CLI's help text. */
 export const USAGE = `Usage: node packages/stack/dist/cli.js start [options]   (what \`npm start\` runs)
@@ -34,13 +52,7 @@ Environment: STORES (sqlite | polyglot), REDIS_URL, EVENTS_NAMESPACE, LOG_LEVEL,
  * `--only` accepts. Throws `UsageError` for an unknown command, option or service.
  */
 export function parseCliArgs(argv: readonly string[], known: readonly string[]): CliArgs {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseStrict(argv, CLI_OPTIONS);
   if (values.help) return { command: 'help', jsonLogs: false };
   const [command, ...extra] = positionals;
   if (command !== 'start') throw new UsageError(command === undefined ? 'missing command: start' : `unknown command: ${command}`);
@@ -62,16 +74,9 @@ export function parseCliArgs(argv: readonly string[], known: readonly string[]):
   return args;
 }
 
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      only: { type: 'string', multiple: true },
-      'json-logs': { type: 'boolean' },
-      'ready-timeout': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const CLI_OPTIONS = {
+  only: { type: 'string', multiple: true },
+  'json-logs': { type: 'boolean' },
+  'ready-timeout': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;

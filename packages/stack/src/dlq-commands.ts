@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { EventEnvelope, parseEnvelope } from '@supergraph/kernel';
-import { UsageError } from './args';
+import { parseStrict, UsageError } from './args';
 
 /**
  * The pure half of `npm run dlq` (see `dlq.ts` for the Redis half): argument parsing, the help
@@ -81,13 +80,7 @@ const ENTRY_ID = /^\d+-\d+$/;
  * without `--yes`.
  */
 export function parseDlqArgs(argv: readonly string[], contexts: readonly string[]): DlqArgs {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = parseStrict(argv, DLQ_OPTIONS);
   if (values.help) return { command: 'help' };
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError('missing command: list, replay or drop');
@@ -128,22 +121,15 @@ export function parseDlqArgs(argv: readonly string[], contexts: readonly string[
   return { command, all: false, ids: [...new Set(rest)], ...selection };
 }
 
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      context: { type: 'string' },
-      group: { type: 'string' },
-      limit: { type: 'string' },
-      all: { type: 'boolean' },
-      yes: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
+const DLQ_OPTIONS = {
+  context: { type: 'string' },
+  group: { type: 'string' },
+  limit: { type: 'string' },
+  all: { type: 'boolean' },
+  yes: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
 
 /** One entry of a dead-letter stream, decoded. */
 export interface DeadLetter {
