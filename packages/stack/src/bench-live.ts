@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { RouterClient } from './demo';
-import { startStack } from './launcher';
+import { StackHandle, startStack } from './launcher';
 import { memorySink } from './log-lines';
 
 /**
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const router = new RouterClient(stack.routerUrl);
     const results: Awaited<ReturnType<typeof measure>>[] = [];
     for (const [round, rate] of rates.entries()) {
-      results.push(await measure(router, stack.routerUrl, rate, seconds, customers, `r${round}`));
+      results.push(await measure(router, stack, rate, seconds, customers, `r${round}`));
     }
     printReport(results, seconds);
   } finally {
@@ -52,7 +52,8 @@ async function main(): Promise<void> {
 }
 
 /** One rate: subscribe `customers` customers, book at `rate`/s for `seconds`, collect push latencies (ms). */
-async function measure(router: RouterClient, url: string, rate: number, seconds: number, customers: number, tag: string) {
+async function measure(router: RouterClient, stack: StackHandle, rate: number, seconds: number, customers: number, tag: string) {
+  const url = stack.routerUrl;
   const total = Math.round(rate * seconds);
   const ticket = await router.data<{ registerTicket: { id: string } }>(
     'registerTicket',
@@ -95,7 +96,7 @@ async function measure(router: RouterClient, url: string, rate: number, seconds:
       { next: ({ data }) => data && record('myPage', data.myPageUpdated.bookingId), error: () => undefined, complete: () => undefined },
     ),
   ]);
-  await delay(1000); // let every subscription reach its subgraph before the clock starts
+  await subscriptionsOpen(stack, customers);
 
   let failed = 0;
   const failures = new Map<string, number>();
@@ -132,6 +133,24 @@ async function measure(router: RouterClient, url: string, rate: number, seconds:
   for (const dispose of disposers) dispose();
   await client.dispose();
   return { rate, achieved, failed, failures, notification: latencies.notification, myPage: latencies.myPage };
+}
+
+/**
+ * Waits until every subscription reached its subgraph before the clock starts: the notification
+ * and mypage live feeds each have a listener per customer (`supergraph_live_subscriptions{kind="feed"}`
+ * on their `/metrics`). Fails after 30 s.
+ */
+async function subscriptionsOpen(stack: StackHandle, customers: number): Promise<void> {
+  const listeners = async (service: string) => {
+    const text = await (await fetch(stack.url(service).replace(/\/graphql$/, '/metrics'))).text();
+    const line = text.split('\n').find((l) => l.startsWith('supergraph_live_subscriptions{') && l.includes('kind="feed"'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  const deadline = performance.now() + 30_000;
+  while ((await listeners('notification')) < customers || (await listeners('mypage')) < customers) {
+    if (performance.now() > deadline) throw new Error('the bench subscriptions did not all reach their subgraphs within 30 s');
+    await delay(20);
+  }
 }
 
 function percentile(values: number[], p: number): number {

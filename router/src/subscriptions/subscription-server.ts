@@ -62,8 +62,10 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { dispos
   };
   options.httpServer.on('upgrade', onUpgrade);
 
+  // Results of queries and mutations come back from Apollo Server already formatted (plain
+  // objects): only the router's own GraphQLErrors go through the formatter.
   const format = (errors: readonly (GraphQLError | GraphQLFormattedError)[]) =>
-    errors.map((error) => options.formatError(error instanceof GraphQLError ? error.toJSON() : error, error));
+    errors.map((error) => (error instanceof GraphQLError ? options.formatError(error.toJSON(), error) : error));
 
   const server = useServer<Record<string, unknown> | undefined, { socket: WebSocket; request: IncomingMessage }>(
     {
@@ -102,7 +104,6 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { dispos
       subscribe: (args) => (args.contextValue as OperationContext).stream!,
       execute: (args) => {
         const context = args.contextValue as OperationContext;
-        // Already formatted by Apollo Server; `onNext` leaves formatted errors as they are.
         return options.executeOperation({
           document: args.document,
           operationName: args.operationName ?? undefined,
