@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEV_ROUTER_CREDENTIAL_SECRET, DEV_SERVICE_CREDENTIAL_SECRET } from './auth/internal-credential';
 import { baseConfigShape, ConfigError, exitOnConfigError, intVar, loadConfig, parseConfig } from './config';
 
 describe('parseConfig', () => {
@@ -17,6 +18,8 @@ describe('parseConfig', () => {
       STREAM_RETENTION_MS: 86_400_000,
       INBOX_RETENTION_MS: 604_800_000,
       HOUSEKEEPING_INTERVAL_MS: 300_000,
+      ROUTER_CREDENTIAL_SECRET: DEV_ROUTER_CREDENTIAL_SECRET,
+      SERVICE_CREDENTIAL_SECRET: DEV_SERVICE_CREDENTIAL_SECRET,
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -61,8 +64,15 @@ describe('parseConfig', () => {
   it('exposes the base shape so contexts can extend it', () => {
     expect(Object.keys(baseConfigShape).sort()).toEqual([
       'CONSUMER_CLAIM_IDLE_MS', 'CONSUMER_MAX_DELIVERIES', 'CONSUMER_NAME', 'EVENTS_NAMESPACE', 'HOUSEKEEPING_INTERVAL_MS', 'INBOX_RETENTION_MS', 'LOG_LEVEL',
-      'NODE_ENV', 'OUTBOX_RETENTION_MS', 'REDIS_URL', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS', 'STREAM_RETENTION_MS',
+      'NODE_ENV', 'OUTBOX_RETENTION_MS', 'REDIS_URL', 'ROUTER_CREDENTIAL_SECRET', 'SERVICE_CREDENTIAL_SECRET', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS', 'STREAM_RETENTION_MS',
     ]);
+  });
+
+  it('refuses the development credential secrets in production, and secrets under 32 characters anywhere', () => {
+    expect(() => parseConfig({}, { NODE_ENV: 'production' })).toThrow(/ROUTER_CREDENTIAL_SECRET: must be set[\s\S]*SERVICE_CREDENTIAL_SECRET: must be set/);
+    const own = { ROUTER_CREDENTIAL_SECRET: 'r'.repeat(32), SERVICE_CREDENTIAL_SECRET: 's'.repeat(40) };
+    expect(parseConfig({}, { NODE_ENV: 'production', ...own })).toMatchObject(own);
+    expect(() => parseConfig({}, { ROUTER_CREDENTIAL_SECRET: 'short' })).toThrow(/ROUTER_CREDENTIAL_SECRET/);
   });
 
   it('reads SHUTDOWN_DELAY_MS as whole milliseconds', () => {

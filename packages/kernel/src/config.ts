@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEV_ROUTER_CREDENTIAL_SECRET, DEV_SERVICE_CREDENTIAL_SECRET } from './auth/internal-credential';
 import { LOG_LEVELS } from './logger';
 
 /**
@@ -30,6 +31,11 @@ import { LOG_LEVELS } from './logger';
  *   or store outage you expect to recover from.
  * - `HOUSEKEEPING_INTERVAL_MS` (default 300000, 5 min): mean time between two cleanups by one replica
  *   (each wait jittered between half and one and a half times it).
+ * - `ROUTER_CREDENTIAL_SECRET` (≥ 32 characters): key of the router credentials every subgraph
+ *   request carries (`InternalCredentials`); the router and every subgraph must share it.
+ * - `SERVICE_CREDENTIAL_SECRET` (≥ 32 characters): key of the contexts' service credentials (sync
+ *   calls such as booking → payment); the router never needs it.
+ *   Both default to development-only values, refused when `NODE_ENV=production`.
  */
 export const baseConfigShape = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -45,6 +51,8 @@ export const baseConfigShape = {
   STREAM_RETENTION_MS: z.coerce.number().int().positive().default(24 * 3600_000),
   INBOX_RETENTION_MS: z.coerce.number().int().positive().default(7 * 24 * 3600_000),
   HOUSEKEEPING_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
+  ROUTER_CREDENTIAL_SECRET: z.string().min(32).default(DEV_ROUTER_CREDENTIAL_SECRET),
+  SERVICE_CREDENTIAL_SECRET: z.string().min(32).default(DEV_SERVICE_CREDENTIAL_SECRET),
 };
 
 /** Positive integer read from a string variable. */
@@ -64,7 +72,10 @@ export class ConfigError extends Error {}
  * typed config. Throws `ConfigError` naming the bad variables.
  */
 export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv = process.env): Readonly<BaseConfig & z.infer<z.ZodObject<S>>> {
-  const schema = z.object({ ...baseConfigShape, ...shape }).superRefine((config, ctx) => checkInboxRetention(config as BaseConfig, ctx));
+  const schema = z.object({ ...baseConfigShape, ...shape }).superRefine((config, ctx) => {
+    checkInboxRetention(config as BaseConfig, ctx);
+    checkProductionSecrets(config as BaseConfig, ctx);
+  });
   const result = schema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
@@ -86,6 +97,18 @@ function checkInboxRetention(config: BaseConfig, ctx: z.RefinementCtx): void {
       path: ['INBOX_RETENTION_MS'],
       message: `must be longer than STREAM_RETENTION_MS and CONSUMER_CLAIM_IDLE_MS (${windowMs} ms), or a redelivered event would be applied twice`,
     });
+  }
+}
+
+/** In production the development-only credential secrets are refused: anyone could forge a credential with them. */
+function checkProductionSecrets(config: BaseConfig, ctx: z.RefinementCtx): void {
+  if (config.NODE_ENV !== 'production') return;
+  const devSecrets: [keyof BaseConfig, string][] = [
+    ['ROUTER_CREDENTIAL_SECRET', DEV_ROUTER_CREDENTIAL_SECRET],
+    ['SERVICE_CREDENTIAL_SECRET', DEV_SERVICE_CREDENTIAL_SECRET],
+  ];
+  for (const [name, devValue] of devSecrets) {
+    if (config[name] === devValue) ctx.addIssue({ code: 'custom', path: [name], message: 'must be set to a secret of your own when NODE_ENV=production' });
   }
 }
 

@@ -11,6 +11,9 @@ import type { DocumentNode } from 'graphql';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { Caller } from './auth/identity';
+import { CALLER_HEADER, InternalCredentials } from './auth/internal-credential';
+import { callerOf, requireInternalCredential } from './auth/subgraph-auth';
 import { servicePort, storeUrl, subgraph } from './catalog';
 import { BaseConfig, exitOnConfigError, parseConfig } from './config';
 import { EventMeta } from './events/envelope';
@@ -26,6 +29,7 @@ import { createRedis, eventStream } from './redis';
 import { CORRELATION_ID_HEADER, correlationIdFrom } from './server/correlation';
 import { GraphqlWsServer, serveGraphqlWs } from './server/graphql-ws';
 import { refuseUnanswerableRequests } from './server/drain';
+import { refuseNulCharacters } from './server/nul-guard';
 import { mountHealth } from './server/health';
 import { httpErrorHandler } from './server/http-errors';
 import { openStore, storeReachable } from './store/orm';
@@ -55,6 +59,11 @@ export interface ContextRuntime<C extends object = object> {
   readonly housekeeping: Housekeeping;
   /** This context's Prometheus metrics (`GET /metrics`, mounted by `serveSubgraph`); pass it to sync clients as `metrics`. */
   readonly metrics: ServiceMetrics;
+  /**
+   * Internal credentials (`ROUTER_CREDENTIAL_SECRET`, `SERVICE_CREDENTIAL_SECRET`): `serveSubgraph`
+   * verifies every request's with it; sync clients sign their calls with `forService(name)`.
+   */
+  readonly credentials: InternalCredentials;
   /** `eventStream(namespace, context)` for any context (to subscribe to it). */
   stream(context: string): string;
 }
@@ -81,6 +90,13 @@ export interface RequestContext {
    * such as the caller's identity arrive in it. Undefined over HTTP.
    */
   connectionParams?: Record<string, unknown>;
+  /**
+   * Who is calling, as the internal credential proved (`x-supergraph-caller`; over WebSocket, the
+   * entry of that name in `connection_init`, verified when the socket connected): the router with
+   * the client's verified identity (or an anonymous client), or another context. The application
+   * layer authorizes with it (`requireUser`, `actingFor`, `requireOwner`, `requireService`).
+   */
+  caller: Caller;
 }
 
 /**
@@ -122,6 +138,7 @@ export async function openContext<S extends z.ZodRawShape>(
     tracing,
     housekeeping,
     metrics,
+    credentials: new InternalCredentials({ routerSecret: config.ROUTER_CREDENTIAL_SECRET, serviceSecret: config.SERVICE_CREDENTIAL_SECRET }),
     stream: (context) => eventStream(config.EVENTS_NAMESPACE, context),
   };
 }
@@ -203,7 +220,8 @@ export const WS_CLOSE_GRACE_MS = 1_000;
 export const STOP_GRACE_MS = 10_000;
 
 /**
- * Serves a context as an Apollo Federation 2 subgraph on its own port: POST/GET `/graphql`,
+ * Serves a context as an Apollo Federation 2 subgraph on its own port: POST/GET `/graphql` (only
+ * with a valid internal credential, `requireInternalCredential`: else 401 `UNAUTHENTICATED`),
  * `/health/live`, `/health/ready` (store and Redis reachable; 503 while draining), `/metrics`
  * (Prometheus text, `runtime.metrics`: GraphQL operations, outbox, consumers, live feeds); a malformed or
  * oversized (> 1 MB) body gets a GraphQL-shaped `BAD_REQUEST` (`httpErrorHandler`). When the schema
@@ -229,9 +247,9 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
 
   const schema = buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as never });
   const formatError = createErrorFormatter(logger);
-  const contextOf = (correlationHeader: unknown, connectionParams?: Record<string, unknown>): Ctx => {
+  const contextOf = (caller: Caller, correlationHeader: unknown, connectionParams?: Record<string, unknown>): Ctx => {
     const correlationId = correlationIdFrom(typeof correlationHeader === 'string' ? correlationHeader : undefined);
-    const base: RequestContext = { em: orm.em.fork(), correlationId, meta: { correlationId, causationId: null } };
+    const base: RequestContext = { em: orm.em.fork(), correlationId, meta: { correlationId, causationId: null }, caller };
     if (connectionParams) base.connectionParams = connectionParams;
     return options.context ? options.context(base) : (base as Ctx);
   };
@@ -245,9 +263,11 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   await apollo.start();
   app.use(
     '/graphql',
+    requireInternalCredential(runtime.credentials),
     express.json({ limit: '1mb' }),
+    refuseNulCharacters(),
     serverSpanMiddleware(runtime.name),
-    expressMiddleware(apollo, { context: async ({ req }) => contextOf(req.headers[CORRELATION_ID_HEADER]) }),
+    expressMiddleware(apollo, { context: async ({ req, res }) => contextOf(callerOf(res), req.headers[CORRELATION_ID_HEADER]) }),
   );
   app.use(httpErrorHandler(logger));
   const ws: GraphqlWsServer | undefined = schema.getSubscriptionType()
@@ -256,7 +276,8 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
         path: '/graphql',
         formatError,
         closeGraceMs: WS_CLOSE_GRACE_MS,
-        context: (connectionParams) => contextOf(connectionParams[CORRELATION_ID_HEADER], connectionParams),
+        authenticate: (connectionParams) => runtime.credentials.verify(stringEntry(connectionParams, CALLER_HEADER)),
+        context: (connectionParams, caller) => contextOf(caller as Caller, connectionParams[CORRELATION_ID_HEADER], connectionParams),
       })
     : undefined;
   for (const feed of options.feeds ?? []) feed.start();
@@ -291,6 +312,11 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
 
   if (options.handleSignals ?? true) stopOnSignals(stop, logger, drainDelayMs + STOP_GRACE_MS);
   return { url, port, stop };
+}
+
+function stringEntry(record: Record<string, unknown>, key: string): string | undefined {
+  const value = record[key];
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 /** The shared kernel every context, the router and the stack tooling are built on. */
 export * from './domain';
+export * from './auth';
 export * from './config';
 export * from './logger';
 export * from './redis';
@@ -26,5 +27,6 @@ export * from './live/live-feed';
 export * from './live/live-iterator';
 export * from './run-main';
 export * from './server/drain';
+export * from './server/nul-guard';
 export * from './metrics';
 export * from './tracing';

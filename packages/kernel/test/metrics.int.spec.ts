@@ -1,6 +1,6 @@
 import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
-import { freshStore, FreshStore, gqlData, metricSample as sample, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { asRouter, customer, freshStore, FreshStore, gql, gqlData, metricSample as sample, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
 import { ContextRuntime, createConsumer, createLiveFeed, openContext, RunningService, serveSubgraph } from '../src/context';
 import type { RequestContext } from '../src/context';
 import { newId } from '../src/events/envelope';
@@ -23,6 +23,8 @@ describe('GET /metrics of a subgraph (SQLite + Redis)', () => {
   let redis: Redis;
   let metricsUrl: string;
   let source: string;
+  /** The router's credential for customer `c-1`, which every GraphQL request to the subgraph needs. */
+  let asC1: Record<string, string>;
   const handled: string[] = [];
   const scrape = async () => {
     const response = await fetch(metricsUrl);
@@ -64,6 +66,7 @@ describe('GET /metrics of a subgraph (SQLite + Redis)', () => {
       handleSignals: false,
     });
     metricsUrl = service.url.replace(/\/graphql$/, '/metrics');
+    asC1 = await asRouter(customer('c-1'));
     redis = createRedis(REDIS_URL);
     await redisReady(redis);
   });
@@ -82,11 +85,13 @@ describe('GET /metrics of a subgraph (SQLite + Redis)', () => {
     expect(sample(text, 'supergraph_live_subscriptions', { service: 'ticket', kind: 'feed' })).toBe(1);
   });
 
-  it('counts and times GraphQL operations by name, type and outcome', async () => {
-    await gqlData(service.url, 'mutation Open { openCounter(label: "m") { id } }');
-    await gqlData(service.url, 'query Read($id: ID!) { counter(id: $id) { id } }', { id: newId() });
-    await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true' }, body: JSON.stringify({ query: 'query Bad { nope }' }) });
+  it('counts and times GraphQL operations by name, type and outcome; a request refused for its credential never reaches GraphQL', async () => {
+    await gqlData(service.url, 'mutation Open { openCounter(label: "m") { id } }', {}, asC1);
+    await gqlData(service.url, 'query Read($id: ID!) { counter(id: $id) { id } }', { id: newId() }, asC1);
+    await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json', 'apollo-require-preflight': 'true', ...asC1 }, body: JSON.stringify({ query: 'query Bad { nope }' }) });
+    expect((await gql(service.url, 'query Refused { counter(id: "x") { id } }')).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     const text = await scrape();
+    expect(sample(text, 'supergraph_graphql_requests_total', { operation: 'Refused' })).toBeUndefined();
     expect(sample(text, 'supergraph_graphql_requests_total', { operation: 'Open', type: 'mutation', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'supergraph_graphql_requests_total', { operation: 'Read', type: 'query', outcome: 'ok' })).toBe(1);
     expect(sample(text, 'supergraph_graphql_requests_total', { operation: 'Bad', outcome: 'GRAPHQL_VALIDATION_FAILED' })).toBe(1);
@@ -95,7 +100,7 @@ describe('GET /metrics of a subgraph (SQLite + Redis)', () => {
   });
 
   it('reports published events and an outbox backlog of 0 once the relay caught up', async () => {
-    await gqlData(service.url, 'mutation { openCounter(label: "published") { id } }');
+    await gqlData(service.url, 'mutation { openCounter(label: "published") { id } }', {}, asC1);
     const text = await waitFor('the relay to publish and the backlog to drain', async () => {
       const t = await scrape();
       return (sample(t, 'supergraph_events_published_total', { stream: runtime.uow.stream }) ?? 0) >= 2 && sample(t, 'supergraph_outbox_backlog') === 0 ? t : undefined;

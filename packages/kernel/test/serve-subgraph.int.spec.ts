@@ -2,8 +2,10 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { parse } from 'graphql';
 import type { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
 import WebSocket from 'ws';
-import { errorCode, freshStore, FreshStore, gql, gqlData, postBadBodies, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { asRouter, asService, bearer, customer, errorCode, freshStore, FreshStore, gql, gqlData, postBadBodies, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { CALLER_HEADER, DEV_ROUTER_CREDENTIAL_SECRET, InternalCredentials } from '../src/auth';
 import { ContextRuntime, createConsumer, HTTP_STOP_GRACE_MS, openContext, RunningService, serveSubgraph } from '../src/context';
 import { DomainError } from '../src/domain';
 import { newId } from '../src/events/envelope';
@@ -12,15 +14,28 @@ import { createRedis } from '../src/redis';
 import { mountHealth } from '../src/server/health';
 import { httpErrorHandler } from '../src/server/http-errors';
 import { storeReachable } from '../src/store/orm';
+import { ServiceClient } from '../src/sync/service-client';
 import type { RequestContext } from '../src/context';
 import { Counter, CounterSchema, findCounter, openCounterMutation, publish, redisReady, sourceEvent, streamEntries, UUID_V7 } from './fixtures';
 
 const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
   type Counter @key(fields: "id") { id: ID! label: String! value: Int! }
-  type Query { counter(id: ID!): Counter  boom: Int  declined: Int  hang: Int }
+  type Caller { kind: String! subject: String role: String service: String }
+  type Query { counter(id: ID!): Counter  boom: Int  declined: Int  hang: Int  whoAmI: Caller! }
   type Mutation { openCounter(label: String!): Counter! }
 `);
+
+/** A router credential for `c-1` signed with the development key, but issued 2 minutes ago and expired 1 minute ago. */
+async function expiredCredential(): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ sub: 'c-1', role: 'customer' })
+    .setProtectedHeader({ alg: 'HS256', kid: 'router' })
+    .setAudience('supergraph-subgraphs')
+    .setIssuedAt(now - 120)
+    .setExpirationTime(now - 60)
+    .sign(new TextEncoder().encode(DEV_ROUTER_CREDENTIAL_SECRET));
+}
 
 /** The body `httpErrorHandler` answers a client error with. */
 const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
@@ -33,6 +48,8 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
   let service: RunningService;
   let redis: Redis;
   let base: string;
+  /** The router's credential for customer `c-1`: what every request below carries unless it tests credentials. */
+  let asC1: Record<string, string>;
   const counted: string[] = [];
 
   beforeAll(async () => {
@@ -57,6 +74,8 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
             throw new DomainError('PAYMENT_DECLINED', 'card declined', 'input.card');
           },
           hang: () => new Promise(() => undefined),
+          whoAmI: (_: unknown, __: unknown, { caller }: RequestContext) =>
+            caller.kind === 'router' ? { kind: caller.kind, subject: caller.identity?.subject, role: caller.identity?.role } : { kind: caller.kind, service: caller.service },
         },
         Mutation: {
           openCounter: openCounterMutation(runtime.uow),
@@ -69,6 +88,7 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
     base = service.url.replace(/\/graphql$/, '');
     redis = createRedis(REDIS_URL);
     await redisReady(redis);
+    asC1 = await asRouter(customer('c-1'));
   });
 
   afterAll(async () => {
@@ -100,7 +120,7 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
 
   it('a mutation commits the aggregate and the relay publishes its event with the request’s correlation id', async () => {
     const correlationId = `req-${newId()}`;
-    const data = await gqlData(service.url, 'mutation { openCounter(label: "served") { id label value } }', {}, { 'x-correlation-id': correlationId });
+    const data = await gqlData(service.url, 'mutation { openCounter(label: "served") { id label value } }', {}, { ...asC1, 'x-correlation-id': correlationId });
     const id = data.openCounter.id;
     expect(await findCounter(runtime.orm, id)).toMatchObject({ label: 'served' });
     const envelope = await waitFor('the event on ticket.events', async () => {
@@ -108,21 +128,79 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
       return found ?? undefined;
     });
     expect(envelope).toMatchObject({ type: 'CounterOpened', producer: 'ticket', correlationId, causationId: null });
-    expect((await gqlData(service.url, 'query($id: ID!) { counter(id: $id) { value } }', { id })).counter).toEqual({ value: 0 });
+    expect((await gqlData(service.url, 'query($id: ID!) { counter(id: $id) { value } }', { id }, asC1)).counter).toEqual({ value: 0 });
   });
 
   it('replaces a client correlation id that is not 1-100 of [A-Za-z0-9._:-] with a new one in the events', async () => {
-    const data = await gqlData(service.url, 'mutation { openCounter(label: "traced") { id } }', {}, { 'x-correlation-id': 'evil <b>id</b>' });
+    const data = await gqlData(service.url, 'mutation { openCounter(label: "traced") { id } }', {}, { ...asC1, 'x-correlation-id': 'evil <b>id</b>' });
     const envelope = await waitFor('the event on ticket.events', async () =>
       (await streamEntries(redis, runtime.uow.stream)).map((e) => JSON.parse(e.fields.envelope)).find((env) => env.aggregateId === data.openCounter.id),
     );
     expect(envelope.correlationId).toMatch(UUID_V7);
   });
 
+  it('refuses the NUL character in variables, keys or the document with 400 BAD_USER_INPUT, running nothing (no store keeps it)', async () => {
+    const counters = () => runtime.orm.em.fork().count(CounterSchema, {});
+    const before = await counters();
+    const bodies = [
+      { query: 'mutation($l: String!) { openCounter(label: $l) { id } }', variables: { l: 'a\u0000b' } },
+      { query: 'mutation($l: String!) { openCounter(label: $l) { id } }', variables: { l: 'ok', ['k\u0000']: 1 } },
+      { query: 'mutation { openCounter(label: "a\\u0000b") { id } }' },
+    ];
+    for (const body of bodies) {
+      const response = await fetch(service.url, { method: 'POST', headers: { 'content-type': 'application/json', ...asC1 }, body: JSON.stringify(body) });
+      expect([response.status, await response.json()]).toEqual([400, { errors: [{ message: expect.stringContaining('NUL'), extensions: { code: 'BAD_USER_INPUT' } }] }]);
+    }
+    expect(await counters()).toBe(before);
+  });
+
   it('answers a malformed JSON body (400) and one over 1 MB (413) with a GraphQL-shaped BAD_REQUEST and no stack', async () => {
-    const { malformed, oversized } = await postBadBodies(service.url);
+    const { malformed, oversized } = await postBadBodies(service.url, asC1);
     expect([malformed.status, malformed.contentType, JSON.parse(malformed.text)]).toEqual([400, expect.stringMatching(/^application\/json/), badRequest('The request body is not valid JSON')]);
     expect([oversized.status, JSON.parse(oversized.text)]).toEqual([413, badRequest('The request body is larger than the limit of 1048576 bytes')]);
+  });
+
+  it('puts the caller its internal credential proves in the request context: the router’s end user, an anonymous client, another context', async () => {
+    const whoAmI = async (headers: Record<string, string>) => (await gqlData(service.url, '{ whoAmI { kind subject role service } }', {}, headers)).whoAmI;
+    expect(await whoAmI(asC1)).toEqual({ kind: 'router', subject: 'c-1', role: 'customer', service: null });
+    expect(await whoAmI(await asRouter(null))).toEqual({ kind: 'router', subject: null, role: null, service: null });
+    expect(await whoAmI(await asService('booking'))).toEqual({ kind: 'service', subject: null, role: null, service: 'booking' });
+  });
+
+  it.each([
+    ['without a credential', async (): Promise<Record<string, string>> => ({})],
+    ['with a forged one (another router key)', async () => ({ [CALLER_HEADER]: await new InternalCredentials({ routerSecret: 'not-the-router-key-of-this-deployment' }).forRouter(customer('c-1')) })],
+    ['with an expired one', async () => ({ [CALLER_HEADER]: await expiredCredential() })],
+    ['with one that is not a JWT', async () => ({ [CALLER_HEADER]: 'c-1' })],
+    ['with only the client’s valid bearer token', () => bearer('c-1')],
+  ])('answers a request %s 401 UNAUTHENTICATED (a GraphQL-shaped JSON error) and runs nothing', async (_what, headers) => {
+    const label = `refused-${newId()}`;
+    const response = await fetch(service.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await headers()) },
+      body: JSON.stringify({ query: 'mutation($label: String!) { openCounter(label: $label) { id } }', variables: { label } }),
+    });
+    expect([response.status, response.headers.get('content-type')]).toEqual([401, expect.stringMatching(/^application\/json/)]);
+    expect(await response.json()).toEqual({ errors: [{ message: expect.stringMatching(/x-supergraph-caller/), extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(await runtime.orm.em.fork().count(Counter, { label })).toBe(0);
+  });
+
+  it('answers a ServiceClient signing with the context’s service credential as that context; one without a credential is refused', async () => {
+    const as = (credential?: () => Promise<string>) => new ServiceClient({ service: 'ticket', url: service.url, unavailableCode: 'PAYMENT_UNAVAILABLE', credential });
+    const signed = as(() => runtime.credentials.forService('booking'));
+    const unsigned = as();
+    try {
+      expect(await signed.request('{ whoAmI { kind service } }', {})).toEqual({ whoAmI: { kind: 'service', service: 'booking' } });
+      await expect(unsigned.request('{ whoAmI { kind service } }', {})).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    } finally {
+      signed.shutdown();
+      unsigned.shutdown();
+    }
+  });
+
+  it('checks the credential before reading the body: a malformed body without one is 401, not 400', async () => {
+    const { malformed } = await postBadBodies(service.url);
+    expect([malformed.status, JSON.parse(malformed.text).errors[0].extensions]).toEqual([401, { code: 'UNAUTHENTICATED' }]);
   });
 
   it('serves no WebSocket when the schema has no Subscription type', async () => {
@@ -142,15 +220,15 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
   });
 
   it('maps errors: DomainError → code and field; anything else → INTERNAL_SERVER_ERROR without details', async () => {
-    const declined = await gql(service.url, '{ declined }');
+    const declined = await gql(service.url, '{ declined }', {}, asC1);
     expect(declined.errors).toEqual([{ message: 'card declined', path: ['declined'], locations: [{ line: 1, column: 3 }], extensions: { code: 'PAYMENT_DECLINED', field: 'input.card' } }]);
 
-    const boom = await gql(service.url, '{ boom }');
+    const boom = await gql(service.url, '{ boom }', {}, asC1);
     expect(errorCode(boom)).toBe('INTERNAL_SERVER_ERROR');
     expect(boom.errors![0].message).toBe('Internal server error');
     expect(JSON.stringify(boom)).not.toMatch(/hunter2|stacktrace|ECONNREFUSED/);
 
-    const invalid = await gql(service.url, '{ nope }');
+    const invalid = await gql(service.url, '{ nope }', {}, asC1);
     expect(errorCode(invalid)).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(JSON.stringify(invalid)).not.toMatch(/stacktrace/);
   });
@@ -160,7 +238,7 @@ describe('serveSubgraph + health (SQLite + Redis)', () => {
     const late = newId();
     await new UnitOfWork('ticket', runtime.uow.stream).run(runtime.orm.em, { correlationId: newId(), causationId: null }, async (tx) => tx.persist(Counter.open(late, 'late')));
     // A request that never finishes must not eat the time the consumers and the relay need.
-    const hanging = gql(service.url, '{ hang }').catch((error: unknown) => error);
+    const hanging = gql(service.url, '{ hang }', {}, asC1).catch((error: unknown) => error);
 
     const started = Date.now();
     const stopping = service.stop();

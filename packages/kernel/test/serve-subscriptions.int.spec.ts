@@ -1,6 +1,7 @@
 import { connect, Socket } from 'node:net';
 import { parse } from 'graphql';
-import { freshStore, FreshStore, redisNamespace, subscriptionClient, TestSubscriptionClient, waitFor } from '@supergraph/testing';
+import { admin, asRouter, asService, customer, freshStore, FreshStore, redisNamespace, subscriptionClient, TestSubscriptionClient, waitFor } from '@supergraph/testing';
+import { CALLER_HEADER, Identity, InternalCredentials } from '../src/auth';
 import { ContextRuntime, createLiveFeed, openContext, RequestContext, RunningService, serveSubgraph, WS_CLOSE_GRACE_MS } from '../src/context';
 import { DomainError } from '../src/domain';
 import { commandMeta, Counter, CounterSchema, openCounter, UUID_V7 } from './fixtures';
@@ -11,7 +12,7 @@ const typeDefs = parse(`
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key"])
   type Query { ping: Int }
   type Tick { counterId: ID! value: Int! }
-  type Caller { correlationId: String! user: String }
+  type Caller { correlationId: String! user: String kind: String! subject: String role: String }
   type Subscription {
     ticks(counterId: ID!): Tick!
     whoAmI: Caller!
@@ -57,11 +58,14 @@ describe('serveSubgraph over WebSocket (graphql-ws, SQLite + Redis)', () => {
   let service: RunningService;
   let feed: LiveFeed<Incremented>;
   const clients: TestSubscriptionClient[] = [];
-  const client = (connectionParams: Record<string, unknown> = {}) => {
+  /** A client whose `connection_init` carries `connectionParams` beside no internal credential. */
+  const rawClient = (connectionParams: Record<string, unknown>) => {
     const opened = subscriptionClient(service.url, connectionParams);
     clients.push(opened);
     return opened;
   };
+  /** A client connected as the router does for `identity` (customer `c-1` unless told; null: anonymous), with more `connectionParams`. */
+  const client = async (connectionParams: Record<string, unknown> = {}, identity: Identity | null = customer('c-1')) => rawClient({ ...(await asRouter(identity)), ...connectionParams });
   const increment = (id: string, by: number) => runtime.uow.run(runtime.orm.em, commandMeta(), async (tx) => (await tx.findOneOrFail(Counter, id)).increment(by));
 
   beforeAll(async () => {
@@ -79,7 +83,9 @@ describe('serveSubgraph over WebSocket (graphql-ws, SQLite + Redis)', () => {
           },
           whoAmI: {
             subscribe: async function* (_: unknown, __: unknown, ctx: LiveContext) {
-              yield { correlationId: ctx.correlationId, user: ctx.connectionParams?.user ?? null };
+              const { caller } = ctx;
+              const identity = caller.kind === 'router' ? { subject: caller.identity?.subject, role: caller.identity?.role } : {};
+              yield { correlationId: ctx.correlationId, user: ctx.connectionParams?.user ?? null, kind: caller.kind, ...identity };
             },
             resolve: (caller: unknown) => caller,
           },
@@ -123,7 +129,7 @@ describe('serveSubgraph over WebSocket (graphql-ws, SQLite + Redis)', () => {
 
   it('streams a subscription fed by the live feed, and unsubscribing unregisters its listener at once', async () => {
     const id = await openCounter(runtime.uow, runtime.orm);
-    const ticks = client().subscribe<{ ticks: Incremented }>('subscription($id: ID!) { ticks(counterId: $id) { counterId value } }', { id });
+    const ticks = (await client()).subscribe<{ ticks: Incremented }>('subscription($id: ID!) { ticks(counterId: $id) { counterId value } }', { id });
     await waitFor('the subscription to listen', () => feed.listenerCount(id) === 1);
     await increment(id, 2);
     await increment(id, 3);
@@ -134,17 +140,43 @@ describe('serveSubgraph over WebSocket (graphql-ws, SQLite + Redis)', () => {
   });
 
   it('gives subscriptions the request context: the correlation id of the connection params (when acceptable) and the params', async () => {
-    const named = client({ 'x-correlation-id': 'ws-corr-1', user: 'u-1' }).subscribe('subscription { whoAmI { correlationId user } }');
+    const named = (await client({ 'x-correlation-id': 'ws-corr-1', user: 'u-1' })).subscribe('subscription { whoAmI { correlationId user } }');
     await named.untilEnded();
     expect(named.data).toEqual([{ whoAmI: { correlationId: 'ws-corr-1', user: 'u-1' } }]);
 
-    const unnamed = client({ 'x-correlation-id': 'evil <b>id</b>' }).subscribe('subscription { whoAmI { correlationId user } }');
+    const unnamed = (await client({ 'x-correlation-id': 'evil <b>id</b>' })).subscribe('subscription { whoAmI { correlationId user } }');
     await unnamed.untilEnded();
     expect(unnamed.data[0].whoAmI).toEqual({ correlationId: expect.stringMatching(UUID_V7), user: null });
   });
 
+  it('gives subscriptions the caller the connection’s credential proved: the router’s end user, an anonymous client, another context', async () => {
+    const whoAmI = async (socket: TestSubscriptionClient) => {
+      const sub = socket.subscribe<{ whoAmI: Record<string, unknown> }>('subscription { whoAmI { kind subject role } }');
+      await sub.untilEnded();
+      return sub.data[0]?.whoAmI;
+    };
+    expect(await whoAmI(await client())).toEqual({ kind: 'router', subject: 'c-1', role: 'customer' });
+    expect(await whoAmI(await client({}, admin()))).toEqual({ kind: 'router', subject: 'admin', role: 'admin' });
+    expect(await whoAmI(await client({}, null))).toEqual({ kind: 'router', subject: null, role: null });
+    expect(await whoAmI(rawClient(await asService('booking')))).toEqual({ kind: 'service', subject: null, role: null });
+  });
+
+  it.each([
+    ['without a credential', async (): Promise<Record<string, unknown>> => ({ user: 'u-1' })],
+    ['with a forged one (another router key)', async () => ({ [CALLER_HEADER]: await new InternalCredentials({ routerSecret: 'not-the-router-key-of-this-deployment' }).forRouter(customer('c-1')) })],
+    ['with one that is not a string', async () => ({ [CALLER_HEADER]: { sub: 'c-1', role: 'admin' } })],
+  ])('closes a connection %s with 4403 Forbidden before acknowledging it, running nothing', async (_what, connectionParams) => {
+    const id = await openCounter(runtime.uow, runtime.orm);
+    const socket = rawClient(await connectionParams());
+    const ticks = socket.subscribe('subscription($id: ID!) { ticks(counterId: $id) { value } }', { id });
+    await ticks.untilEnded();
+    expect(ticks.error).toMatchObject({ code: 4403 });
+    expect(ticks.results).toEqual([]);
+    expect(feed.listenerCount(id)).toBe(0);
+  });
+
   it('shapes errors as over HTTP: DomainError → code and field; the unexpected → INTERNAL_SERVER_ERROR without details', async () => {
-    const socket = client();
+    const socket = await client();
     const refused = socket.subscribe('subscription { refused(why: "because") }');
     await refused.untilEnded();
     expect(refused.results).toEqual([
@@ -167,14 +199,14 @@ describe('serveSubgraph over WebSocket (graphql-ws, SQLite + Redis)', () => {
     ['a missing variable', 'subscription($id: ID!) { ticks(counterId: $id) { value } }', {}, 'BAD_USER_INPUT'],
     ['two operations without a name', 'subscription a { broken } subscription b { broken }', {}, 'BAD_REQUEST'],
   ])('codes %s as Apollo Server does over HTTP (%s)', async (_what, query, variables, code) => {
-    const sub = client().subscribe(query, variables);
+    const sub = (await client()).subscribe(query, variables);
     await sub.untilEnded();
     expect(sub.error).toEqual([expect.objectContaining({ message: expect.any(String), extensions: { code } })]);
   });
 
   it('stop(): closes the sockets with 1001, ending their subscriptions and unregistering their listeners; a client that never answers is cut', async () => {
     const id = await openCounter(runtime.uow, runtime.orm);
-    const ticks = client().subscribe('subscription($id: ID!) { ticks(counterId: $id) { value } }', { id });
+    const ticks = (await client()).subscribe('subscription($id: ID!) { ticks(counterId: $id) { value } }', { id });
     await waitFor('the subscription to listen', () => feed.listenerCount(id) === 1);
     const mute = await muteWebSocket(service.port);
 

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { waitFor } from '@supergraph/testing';
+import { CALLER_HEADER, DEV_ROUTER_CREDENTIAL_SECRET, DEV_SERVICE_CREDENTIAL_SECRET, InternalCredentials } from '../src/auth';
 import { DomainError } from '../src/domain';
 import { ServiceClient, ServiceClientOptions, ServiceUnavailableError } from '../src/sync/service-client';
 import { freePort } from './fixtures';
@@ -92,12 +93,30 @@ describe('ServiceClient (real HTTP)', () => {
   afterAll(() => service.stop());
 
   it('returns data on success, posting query, variables and headers as JSON', async () => {
-    const c = client({ headers: { 'x-router-credential': 'secret' } });
+    const c = client();
     const data = await c.request<{ approvePayment: { id: string; status: string } }>(QUERY, { input: { amount: 1000 } }, { 'idempotency-key': 'b-1' });
     expect(data).toEqual({ approvePayment: { id: 'p-1', status: 'APPROVED' } });
     expect(service.lastRequest?.body).toEqual({ query: QUERY, variables: { input: { amount: 1000 } } });
-    expect(service.lastRequest?.headers).toMatchObject({ 'content-type': 'application/json', 'x-router-credential': 'secret', 'idempotency-key': 'b-1' });
+    expect(service.lastRequest?.headers).toMatchObject({ 'content-type': 'application/json', 'idempotency-key': 'b-1' });
+    expect(service.lastRequest?.headers).not.toHaveProperty(CALLER_HEADER);
     expect(c.state).toBe('closed');
+  });
+
+  it('with `credential`, sends the credential it gives for each call as x-supergraph-caller, proving the calling context', async () => {
+    const credentials = new InternalCredentials({ routerSecret: DEV_ROUTER_CREDENTIAL_SECRET, serviceSecret: DEV_SERVICE_CREDENTIAL_SECRET });
+    const given: string[] = [];
+    const c = client({
+      credential: async () => {
+        given.push(await credentials.forService('booking'));
+        return given.at(-1)!;
+      },
+    });
+    await call(c);
+    await call(c);
+    expect(given).toHaveLength(2);
+    const sent = service.lastRequest?.headers[CALLER_HEADER];
+    expect(sent).toBe(given[1]);
+    expect(await credentials.verify(sent as string)).toEqual({ kind: 'service', service: 'booking' });
   });
 
   it.each([

@@ -35,15 +35,22 @@ export interface RawAnswer {
 
 /**
  * POSTs to a GraphQL endpoint the two bodies it must refuse before GraphQL sees them: `malformed`
- * (not JSON) and `oversized` (valid JSON over 1 MB); resolves with how each was answered.
+ * (not JSON) and `oversized` (valid JSON over 1 MB), with `headers` (a subgraph's internal
+ * credential, `asRouter`); resolves with how each was answered.
  */
-export async function postBadBodies(url: string): Promise<{ malformed: RawAnswer; oversized: RawAnswer }> {
+export async function postBadBodies(url: string, headers: Record<string, string> = {}): Promise<{ malformed: RawAnswer; oversized: RawAnswer }> {
   const post = async (body: string): Promise<RawAnswer> => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
     return { status: response.status, contentType: response.headers.get('content-type'), text: await response.text() };
   };
   return {
     malformed: await post('{"query": "{ __typename'),
     oversized: await post(JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(1_100_000) } })),
   };
+}
+
+/** HTTP status and first error code (undefined when none) of `query` POSTed to `url` with only `headers`. */
+export async function statusAndCode(url: string, query: string, headers: Record<string, string> = {}): Promise<[number, string | undefined]> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+  return [response.status, errorCode((await response.json()) as GraphQLResult)];
 }

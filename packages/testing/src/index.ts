@@ -11,3 +11,4 @@ export * from './tcp-proxy';
 export * from './subscriptions';
 export * from './polyglot-stack';
 export * from './metrics';
+export * from './auth';

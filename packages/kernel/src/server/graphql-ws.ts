@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { DocumentNode, ExecutionArgs, getOperationAST, getVariableValues, GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, validate } from 'graphql';
+import { DocumentNode, ExecutionArgs, getOperationAST, getVariableValues, GraphQLError, GraphQLFormattedError, GraphQLSchema, parse, specifiedRules, validate, ValidationRule } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -14,7 +14,13 @@ export interface GraphqlWsOptions {
    * The context value of one operation (built once per subscription, when it starts), from the
    * client's `connection_init` payload (an empty record when it sent none or not an object).
    */
-  context: (connectionParams: Record<string, unknown>) => object;
+  context: (connectionParams: Record<string, unknown>, authenticated: unknown) => object;
+  /**
+   * Checks the client's `connection_init` payload before the connection is acknowledged; what it
+   * resolves (e.g. the proven caller) is passed to `context` for every operation on the socket.
+   * When it throws, the socket is closed with 4403 Forbidden and nothing runs.
+   */
+  authenticate?: (connectionParams: Record<string, unknown>) => Promise<unknown>;
   /** Shapes every error sent to the client: the same formatter as HTTP (`createErrorFormatter`). */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** Interval in ms of the WebSocket pings that detect dead clients; no pong within it terminates the socket [12000]. */
@@ -48,11 +54,21 @@ export function serveGraphqlWs(httpServer: Server, options: GraphqlWsOptions): G
   const { schema, formatError } = options;
   const wss = new WebSocketServer({ server: httpServer, path: options.path });
   const format = (errors: readonly GraphQLError[]) => errors.map((error) => formatError(error.toJSON(), error));
+  const authenticated = new WeakMap<object, unknown>();
   const server = useServer(
     {
       schema,
       isProd: true,
-      context: (ctx) => options.context(isRecord(ctx.connectionParams) ? ctx.connectionParams : {}),
+      onConnect: async (ctx) => {
+        if (!options.authenticate) return true;
+        try {
+          authenticated.set(ctx.extra.socket, await options.authenticate(isRecord(ctx.connectionParams) ? ctx.connectionParams : {}));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      context: (ctx) => options.context(isRecord(ctx.connectionParams) ? ctx.connectionParams : {}, authenticated.get(ctx.extra.socket)),
       onSubscribe: (_ctx, _id, payload) => checkOperation(schema, payload),
       onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: format(result.errors) } : undefined),
       onError: (_ctx, _id, _payload, errors) => format(errors),
@@ -79,16 +95,17 @@ export function serveGraphqlWs(httpServer: Server, options: GraphqlWsOptions): G
  * against `schema`, as Apollo Server does for HTTP: the execution arguments (variables as sent),
  * or coded errors (`GRAPHQL_PARSE_FAILED`, `GRAPHQL_VALIDATION_FAILED`, `BAD_REQUEST`,
  * `BAD_USER_INPUT`) for a graphql-ws `error` message instead of the uncoded ones graphql-ws sends.
- * Used by every subgraph's endpoint and by the router's.
+ * `rules` are validation rules beyond graphql-js's own (the router's operation limits); their
+ * errors are `GRAPHQL_VALIDATION_FAILED` too. Used by every subgraph's endpoint and by the router's.
  */
-export function checkOperation(schema: GraphQLSchema, payload: SubscribePayload): ExecutionArgs | GraphQLError[] {
+export function checkOperation(schema: GraphQLSchema, payload: SubscribePayload, rules: readonly ValidationRule[] = []): ExecutionArgs | GraphQLError[] {
   let document: DocumentNode;
   try {
     document = parse(payload.query);
   } catch (error) {
     return [withCode(error instanceof GraphQLError ? error : new GraphQLError(String(error)), 'GRAPHQL_PARSE_FAILED')];
   }
-  const invalid = validate(schema, document);
+  const invalid = validate(schema, document, [...specifiedRules, ...rules]);
   if (invalid.length > 0) return invalid.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
   const operationName = payload.operationName ?? undefined;
   const operation = getOperationAST(document, operationName);

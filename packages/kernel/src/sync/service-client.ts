@@ -1,4 +1,5 @@
 import CircuitBreaker from 'opossum';
+import { CALLER_HEADER } from '../auth/internal-credential';
 import { DomainError, ErrorCode } from '../domain/errors';
 import type { BreakerMetrics } from '../metrics/hooks';
 import { traceHeaders } from '../tracing/tracing';
@@ -19,8 +20,11 @@ export interface ServiceClientOptions {
   volumeThreshold?: number;
   /** How long the breaker stays open before a half-open trial call, ms [5000]. */
   resetTimeoutMs?: number;
-  /** Extra headers on every call (service credentials). */
-  headers?: Record<string, string>;
+  /**
+   * The caller's service credential for each call, sent as `x-supergraph-caller` (e.g.
+   * `() => runtime.credentials.forService('booking')`); the called subgraph answers 401 without one.
+   */
+  credential?: () => Promise<string>;
   /** Told about the breaker (`circuit_state`, `circuit_events_total`), e.g. the context's `runtime.metrics`. */
   metrics?: BreakerMetrics;
 }
@@ -133,9 +137,10 @@ export class ServiceClient {
   }
 
   private async post(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<unknown> {
+    const credential: Record<string, string> = this.options.credential ? { [CALLER_HEADER]: await this.options.credential() } : {};
     const response = await fetch(this.options.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...this.options.headers, ...headers, ...traceHeaders() }, // + W3C `traceparent` (tracing on)
+      headers: { 'content-type': 'application/json', ...headers, ...credential, ...traceHeaders() }, // the credential cannot be overridden; + W3C `traceparent` (tracing on)
       body: JSON.stringify({ query, variables }),
       signal: AbortSignal.timeout((this.options.timeoutMs ?? 2000) + 100),
     });
