@@ -1,12 +1,12 @@
 import { DomainEvent, EventEnvelope, newId, openStore, StoreKind, UnitOfWork } from '@supergraph/kernel';
-import { contextHarness, errorCode, freshStore, gql, gqlData, waitFor } from '@supergraph/testing';
+import { admin, asRouter, asService, contextHarness, customer as customerOf, errorCode, freshStore, gql, gqlData, organizer as organizerOf, waitFor } from '@supergraph/testing';
 import { notificationSubscriptions } from '../src/application/policies/notification-policy';
 import { ticketingPolicies } from '../src/application/policies/ticketing';
 import { Notification } from '../src/domain/notification';
 import { allocateNotificationIds } from '../src/infrastructure/notification-sequence.schema';
 import { notificationEntities } from '../src/infrastructure/notification.schema';
 import { main } from '../src/main';
-import { events, LIST, Producer, wrap } from './ticketing-events';
+import { asRecipient, events, LIST, Producer, wrap } from './ticketing-events';
 
 describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis)', (kind) => {
   const subgraph = contextHarness({ context: 'notification', kind, main });
@@ -16,7 +16,8 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
   /** XADDs an envelope exactly as the kernel's outbox relay does (fields `type`, `envelope`). */
   const deliver = (env: EventEnvelope, producer: Producer) => subgraph.publish(producer, env);
   const publish = (event: DomainEvent<object>, producer: Producer) => deliver(wrap(event, producer), producer);
-  const list = async (recipientId: string, args: { after?: string; first?: number } = {}) => (await gqlData(subgraph.url, LIST, { r: recipientId, ...args })).notifications as any[];
+  /** `recipientId`'s notifications, read by that recipient. */
+  const list = async (recipientId: string, args: { after?: string; first?: number } = {}) => (await gqlData(subgraph.url, LIST, { r: recipientId, ...args }, await asRecipient(recipientId))).notifications as any[];
   const waitForCount = (recipientId: string, n: number) =>
     waitFor(`${n} notifications for ${recipientId}`, async () => {
       const found = await list(recipientId, { first: 200 });
@@ -103,7 +104,7 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
     expect(await list(org, { after: all[1].id })).toEqual(all.slice(2));
     expect(await list(org, { after: all[2].id })).toEqual([]);
     for (const first of [0, 201]) {
-      const result = await gql(subgraph.url, LIST, { r: org, first });
+      const result = await gql(subgraph.url, LIST, { r: org, first }, await asRecipient(org));
       expect(errorCode(result)).toBe('BAD_USER_INPUT');
       expect(result.errors![0].message).toMatch(/^first: /);
       expect(result.errors![0].extensions?.field).toBe('first');
@@ -117,7 +118,7 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
     expect(all.map((n) => n.id)).toEqual([expect.stringMatching(/^\d{20}$/), expect.stringMatching(/^\d{20}$/)]);
     expect(await list(org, { after: String(BigInt(all[0].id)) })).toEqual(all.slice(1));
     for (const after of ['abc', newId(), '1'.repeat(21)]) {
-      const result = await gql(subgraph.url, LIST, { r: org, after });
+      const result = await gql(subgraph.url, LIST, { r: org, after }, await asRecipient(org));
       expect(errorCode(result)).toBe('BAD_USER_INPUT');
       expect(result.errors![0]).toMatchObject({ message: expect.stringMatching(/^after: /), extensions: { field: 'after' } });
     }
@@ -144,6 +145,53 @@ describe.each<StoreKind>(['sqlite', 'mysql'])('notification subgraph (%s + Redis
     await waitFor('the marker after the restart', async () => (await list(org)).some((n) => n.correlationId === marker.aggregateId));
     expect(await list(customer)).toHaveLength(4);
     expect(await list(org)).toHaveLength(6);
+  });
+
+  describe('authorization (CONTRACT.md "Identity")', () => {
+    let customer: string;
+    let org: string;
+    beforeAll(async () => {
+      customer = `cust-${newId()}`;
+      org = `org-${newId()}`;
+      await publish(events.ticketBooked(newId(), customer, org), 'booking');
+      await waitForCount(customer, 1);
+      await waitForCount(org, 1);
+    });
+    const read = async (headers: Record<string, string>, recipientId?: string) => gql(subgraph.url, LIST, recipientId === undefined ? {} : { r: recipientId }, headers);
+    const recipients = (result: Awaited<ReturnType<typeof read>>) => result.data?.notifications.map((n: { recipientId: string }) => n.recipientId);
+
+    it('reads the caller’s own notifications without a recipientId, whatever the role', async () => {
+      expect(recipients(await read(await asRouter(customerOf(customer))))).toEqual([customer]);
+      expect(recipients(await read(await asRouter(organizerOf(org))))).toEqual([org]);
+    });
+
+    it('lets an admin read anyone’s', async () => {
+      expect(recipients(await read(await asRouter(admin()), customer))).toEqual([customer]);
+      expect(recipients(await read(await asRouter(admin()), org))).toEqual([org]);
+    });
+
+    it('refuses someone else’s notifications with FORBIDDEN naming recipientId, showing none', async () => {
+      for (const [caller, theirs] of [[customerOf(`cust-${newId()}`), customer], [organizerOf(`org-${newId()}`), org], [customerOf(customer), org], [organizerOf(org), customer]] as const) {
+        const result = await read(await asRouter(caller), theirs);
+        expect(result.data).toBeNull();
+        expect(result.errors).toEqual([expect.objectContaining({ message: expect.any(String), path: ['notifications'], extensions: { code: 'FORBIDDEN', field: 'recipientId' } })]);
+      }
+    });
+
+    it('answers an anonymous client, or a service call with no end user, UNAUTHENTICATED', async () => {
+      for (const headers of [await asRouter(null), await asService('booking')]) {
+        for (const recipientId of [undefined, customer]) {
+          const result = await read(headers, recipientId);
+          expect([errorCode(result), result.data]).toEqual(['UNAUTHENTICATED', null]);
+        }
+      }
+    });
+
+    it('answers a request without the router’s credential 401 UNAUTHENTICATED', async () => {
+      const response = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: LIST, variables: { r: customer } }) });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } }] });
+    });
   });
 });
 

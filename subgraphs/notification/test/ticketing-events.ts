@@ -1,4 +1,5 @@
-import { DomainEvent, envelope, newId } from '@supergraph/kernel';
+import { DomainEvent, envelope, Identity, newId } from '@supergraph/kernel';
+import { asRouter, customer, organizer } from '@supergraph/testing';
 import type { BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked, TicketDeleted, TicketRegistered } from '@supergraph/contracts';
 
 /** The contexts whose events the notification context reacts to. */
@@ -38,5 +39,11 @@ export const wrap = (event: DomainEvent<object>, producer: Producer) => envelope
 /** Notification fields a test reads (GraphQL selection). */
 export const NOTIFICATION = 'id recipientId kind message correlationId createdAt';
 
-/** The `notifications` query with all its arguments. */
-export const LIST = `query($r: ID!, $after: ID, $first: Int) { notifications(recipientId: $r, after: $after, first: $first) { ${NOTIFICATION} } }`;
+/** The `notifications` query with all its arguments (`$r` absent: the caller's own). */
+export const LIST = `query($r: ID, $after: ID, $first: Int) { notifications(recipientId: $r, after: $after, first: $first) { ${NOTIFICATION} } }`;
+
+/** The identity of recipient `recipientId` as these tests name them: `org-…` an organizer, anyone else a customer. */
+export const recipient = (recipientId: string): Identity => (recipientId.startsWith('org-') ? organizer(recipientId) : customer(recipientId));
+
+/** Headers of a request the router forwards for recipient `recipientId` (their own notifications). */
+export const asRecipient = (recipientId: string) => asRouter(recipient(recipientId));

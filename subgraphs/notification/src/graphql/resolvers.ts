@@ -4,15 +4,15 @@ import { watchNotifications } from '../application/queries/watch-notifications.q
 import type { Notification } from '../domain/notification';
 import type { Resolvers } from './__generated__/resolvers';
 
-/** Thin resolvers: arguments → query → notifications (GraphQL types mapped by codegen). */
+/** Thin resolvers: arguments and the proven caller → query (which authorizes) → notifications (GraphQL types mapped by codegen). */
 export const resolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
-    notifications: (_parent, args, { em }) => listNotifications(em, args),
+    notifications: (_parent, args, { em, caller }) => listNotifications(em, caller, args),
   },
   Subscription: {
     notificationAdded: {
-      subscribe: (_parent, args, { em, added }) => watchNotifications(em, added, args),
+      subscribe: (_parent, args, { em, added, caller }) => watchNotifications(em, added, caller, args),
       resolve: (notification: Notification) => notification,
     },
   },

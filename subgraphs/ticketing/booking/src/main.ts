@@ -38,10 +38,10 @@ export const bookingConfig = {
  * Starts the booking context: store `BOOKING_DB_URL` (see README "Configuration"), port
  * `BOOKING_PORT` (4002), publishes to `booking.events` (`TicketBooked`, `BookingCanceled`,
  * `BookingAbandoned`, `TicketDeletionContinued`); calls payment at `PAYMENT_URL` (else
- * `PAYMENT_PORT`, 4003) synchronously; consumer group `booking` on `ticket.events`
- * (`TicketRegistered` → record the ticket, `TicketDeleted` → cancel its bookings) and on its own
- * `booking.events` (`TicketDeletionContinued` → cancel the next batch); with the consumers, the
- * sweeper of expired seat holds. Throws `ConfigError` when `SEAT_HOLD_TTL_MS` ≤ `PAYMENT_TIMEOUT_MS`.
+ * `PAYMENT_PORT`, 4003) synchronously, with its service credential; consumer group `booking` on
+ * `ticket.events` (`TicketRegistered` → record the ticket, `TicketDeleted` → cancel its bookings)
+ * and on its own `booking.events` (`TicketDeletionContinued` → cancel the next batch); with the
+ * consumers, the sweeper of expired seat holds. Throws `ConfigError` when `SEAT_HOLD_TTL_MS` ≤ `PAYMENT_TIMEOUT_MS`.
  */
 export async function main(env: NodeJS.ProcessEnv = process.env, options: { port?: number; handleSignals?: boolean } = {}) {
   const { PAYMENT_TIMEOUT_MS, SEAT_HOLD_TTL_MS } = loadConfig(bookingConfig, env);
@@ -50,7 +50,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
   }
   const runtime = await openContext('booking', { entities: bookingEntities, configShape: bookingConfig, env });
   const { config } = runtime;
-  const payments = new PaymentClient({ url: serviceUrl(subgraph('payment'), env), timeoutMs: config.PAYMENT_TIMEOUT_MS, metrics: runtime.metrics });
+  const payments = new PaymentClient({
+    url: serviceUrl(subgraph('payment'), env),
+    timeoutMs: config.PAYMENT_TIMEOUT_MS,
+    metrics: runtime.metrics,
+    credential: () => runtime.credentials.forService('booking'),
+  });
   const bookTicket = new BookTicketHandler(runtime.uow, payments, runtime.logger.child({ component: 'book-ticket' }), { holdTtlMs: config.SEAT_HOLD_TTL_MS });
   const cancelBooking = new CancelBookingHandler(runtime.uow);
   const sweeper = new HoldSweeper(new ReleaseExpiredHoldsHandler(runtime.uow), runtime.orm.em, config.SEAT_HOLD_SWEEP_INTERVAL_MS, runtime.logger.child({ component: 'hold-sweeper' }));

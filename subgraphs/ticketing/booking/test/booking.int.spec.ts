@@ -3,10 +3,13 @@ import { AddressInfo, createServer, Socket } from 'node:net';
 import type { MikroORM } from '@mikro-orm/core';
 import type { TicketDeleted, TicketRegistered } from '@supergraph/contracts';
 import {
-  ConfigError, ContextRuntime, createLogger, DomainError, envelope, EventEnvelope, EventMeta, Logger, newId, openContext, openStore, OutboxMessage,
-  ServiceUnavailableError, StoreKind, UnitOfWork,
+  CALLER_HEADER, Caller, ConfigError, ContextRuntime, createLogger, DomainError, envelope, EventEnvelope, EventMeta, Identity, Logger,
+  newId, openContext,
+  openStore, OutboxMessage, ServiceUnavailableError, StoreKind, UnitOfWork,
 } from '@supergraph/kernel';
-import { ContextHarness, contextHarness, errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, waitFor } from '@supergraph/testing';
+import {
+  admin, asRouter, asService, ContextHarness, contextHarness, customer, errorCode, freshStore, FreshStore, gql, gqlData, GraphQLResult, organizer, refusedCallerHeaders, statusAndCode, waitFor,
+} from '@supergraph/testing';
 import { main as startPaymentSubgraph } from '../../payment/src/main';
 import { BookTicketHandler, PaymentPort, PaymentRequest } from '../src/application/commands/book-ticket/book-ticket.handler';
 import { ReleaseExpiredHoldsHandler } from '../src/application/commands/release-expired-holds/release-expired-holds.handler';
@@ -20,6 +23,13 @@ import { main as startBookingSubgraph } from '../src/main';
 
 const BOOKING_FIELDS = 'id customerId quantity amount status bookedAt canceledAt ticket { id seatsLeft }';
 const BOOK = `mutation($input: BookTicketInput!) { bookTicket(input: $input) { ${BOOKING_FIELDS} } }`;
+const BOOKINGS = `query($c: ID, $t: ID) { bookings(customerId: $c, ticketId: $t) { ${BOOKING_FIELDS} } }`;
+const APPROVE = 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id } }';
+const TICKET_REFERENCE = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { id seatsLeft bookings { id status } } } }';
+const BOOKING_REFERENCE = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { id customerId } } }';
+
+/** The caller a handler sees for a request of customer `subject` forwarded by the router. */
+const customerCaller = (subject: string): Caller => ({ kind: 'router', identity: customer(subject) });
 
 /** A `TicketRegistered` payload of a new ticket (10 seats at 50,000 KRW, always on sale) with `overrides`. */
 function ticketRegistered(overrides: Partial<TicketRegistered> = {}): TicketRegistered {
@@ -70,35 +80,37 @@ class Harness {
     return this.publishTicketEvent('TicketDeleted', ticketDeleted(ticket), 2);
   }
 
-  /** Booking's view of a ticket, as the router resolves it. */
-  async ticket(ticketId: string): Promise<{ id: string; seatsLeft: number; bookings: { id: string; status: string }[] }> {
-    const data = await gqlData(this.booking.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { id seatsLeft bookings { id status } } } }', {
-      r: [{ __typename: 'Ticket', id: ticketId }],
-    });
+  /** Booking's view of a ticket, as the router resolves it for `as` (default: admin, who sees every booking). */
+  async ticket(ticketId: string, as: Identity | null = admin()): Promise<{ id: string; seatsLeft: number; bookings: { id: string; status: string }[] }> {
+    const data = await gqlData(this.booking.url, TICKET_REFERENCE, { r: [{ __typename: 'Ticket', id: ticketId }] }, await asRouter(as));
     return data._entities[0];
   }
 
-  book(input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResult> {
-    return gql(this.booking.url, BOOK, { input }, headers);
+  /** `bookTicket` as the router forwards it for `as` (default: the customer `input.customerId`), with extra `headers`. */
+  async book(input: Record<string, unknown>, as: Identity | null = customer(String(input.customerId)), headers: Record<string, string> = {}): Promise<GraphQLResult> {
+    return gql(this.booking.url, BOOK, { input }, { ...(await asRouter(as)), ...headers });
   }
 
-  async bookOk(input: Record<string, unknown>, headers: Record<string, string> = {}): Promise<any> {
-    return (await gqlData(this.booking.url, BOOK, { input }, headers)).bookTicket;
+  /** `book` that must succeed: the booking. */
+  async bookOk(input: Record<string, unknown>, as: Identity | null = customer(String(input.customerId)), headers: Record<string, string> = {}): Promise<any> {
+    return (await gqlData(this.booking.url, BOOK, { input }, { ...(await asRouter(as)), ...headers })).bookTicket;
   }
 
-  cancel(id: string): Promise<GraphQLResult> {
-    return gql(this.booking.url, `mutation($id: ID!) { cancelBooking(id: $id) { ${BOOKING_FIELDS} } }`, { id });
+  /** `cancelBooking` as the router forwards it for `as`. */
+  async cancel(id: string, as: Identity | null): Promise<GraphQLResult> {
+    return gql(this.booking.url, `mutation($id: ID!) { cancelBooking(id: $id) { ${BOOKING_FIELDS} } }`, { id }, await asRouter(as));
   }
 
-  async bookingsOf(filter: { customerId?: string; ticketId?: string }): Promise<any[]> {
-    return (await gqlData(this.booking.url, `query($c: ID, $t: ID) { bookings(customerId: $c, ticketId: $t) { ${BOOKING_FIELDS} } }`, { c: filter.customerId, t: filter.ticketId })).bookings;
+  /** `bookings(customerId, ticketId)` for `as` (default: admin, who may filter by anything). */
+  async bookingsOf(filter: { customerId?: string; ticketId?: string }, as: Identity | null = admin()): Promise<any[]> {
+    return (await gqlData(this.booking.url, BOOKINGS, { c: filter.customerId, t: filter.ticketId }, await asRouter(as))).bookings;
   }
 
-  /** The payment of a booking, as payment resolves `Booking.payment` for the router. */
+  /** The payment of a booking, as payment resolves `Booking.payment` for the router (for admin, who sees every payment). */
   async paymentOf(bookingId: string): Promise<{ id: string; status: string; amount: number } | null> {
     const data = await gqlData(this.payment.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { payment { id status amount } } } }', {
       r: [{ __typename: 'Booking', id: bookingId }],
-    });
+    }, await asRouter(admin()));
     return data._entities[0].payment;
   }
 
@@ -112,7 +124,7 @@ class Harness {
    */
   async paymentEventsSettled(): Promise<void> {
     const bookingId = newId();
-    await gqlData(this.payment.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id } }', { input: { bookingId, customerId: 'marker', amount: 1 } });
+    await gqlData(this.payment.url, APPROVE, { input: { bookingId, customerId: 'marker', amount: 1 } }, await asService('booking'));
     await waitFor('the marker PaymentApproved', async () => (await this.envelopes('payment', 'PaymentApproved')).some((e) => e.payload.bookingId === bookingId));
   }
 
@@ -162,7 +174,7 @@ async function lateAnswers(target: () => string): Promise<{ url: string; /** Ans
     void (async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const answer = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) });
+      const answer = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json', [CALLER_HEADER]: String(req.headers[CALLER_HEADER]) }, body: Buffer.concat(chunks) });
       const body = await answer.text();
       forwarded += 1;
       await new Promise<void>((resolve) => held.push(resolve));
@@ -301,13 +313,13 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     expect((await h.bookingsOf({ ticketId: ticket.ticketId })).map((b) => b.id)).toEqual([other.id, booked.id]);
     expect((await h.bookingsOf({ ticketId: ticket.ticketId, customerId: 'cust-1b' })).map((b) => b.id)).toEqual([other.id]);
     expect(await h.ticket(ticket.ticketId)).toEqual({ id: ticket.ticketId, seatsLeft: 6, bookings: [{ id: other.id, status: 'BOOKED' }, { id: booked.id, status: 'BOOKED' }] });
-    expect((await gqlData(booking.url, 'query($id: ID!) { booking(id: $id) { id amount } }', { id: booked.id })).booking).toEqual({ id: booked.id, amount: 90_000 });
+    expect((await gqlData(booking.url, 'query($id: ID!) { booking(id: $id) { id amount } }', { id: booked.id }, await asRouter(customer('cust-1')))).booking).toEqual({ id: booked.id, amount: 90_000 });
   });
 
   it('books in the flow of the request: the client’s x-correlation-id reaches payment, so PaymentApproved shares TicketBooked’s correlation id', async () => {
     const ticket = await h.registerTicket({ seats: 2 });
     const correlationId = `flow-${newId()}`;
-    const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-flow' }, { 'x-correlation-id': correlationId });
+    const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-flow' }, customer('cust-flow'), { 'x-correlation-id': correlationId });
     const ticketBooked = await waitFor('TicketBooked', async () => (await h.envelopes('booking', 'TicketBooked')).find((e) => e.aggregateId === booked.id));
     const approved = await waitFor('PaymentApproved', async () => (await h.envelopes('payment', 'PaymentApproved')).find((e) => e.payload.bookingId === booked.id));
     expect(ticketBooked.correlationId).toBe(correlationId);
@@ -316,18 +328,19 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
 
   it('validates the input and the ticket before calling payment', async () => {
     const ticket = await h.registerTicket({ seats: 5 });
-    const cases: [Record<string, unknown>, string, string | undefined][] = [
-      [{ ticketId: ticket.ticketId, customerId: 'cust-v', quantity: 0 }, 'BAD_USER_INPUT', 'input.quantity'],
-      [{ ticketId: ticket.ticketId, customerId: 'cust-v', quantity: 11 }, 'BAD_USER_INPUT', 'input.quantity'],
-      [{ ticketId: ticket.ticketId }, 'BAD_USER_INPUT', 'input.customerId'],
-      [{ ticketId: 'no-such-ticket', customerId: 'cust-v' }, 'NOT_FOUND', undefined],
+    const cases: [Record<string, unknown>, Identity, string, string | undefined][] = [
+      [{ ticketId: ticket.ticketId, quantity: 0 }, customer('cust-v'), 'BAD_USER_INPUT', 'input.quantity'],
+      [{ ticketId: ticket.ticketId, customerId: 'cust-v', quantity: 11 }, customer('cust-v'), 'BAD_USER_INPUT', 'input.quantity'],
+      [{ ticketId: ticket.ticketId, customerId: '  ' }, admin(), 'BAD_USER_INPUT', 'input.customerId'],
+      [{ ticketId: 'no-such-ticket', customerId: 'cust-v' }, customer('cust-v'), 'NOT_FOUND', undefined],
     ];
-    for (const [input, code, field] of cases) {
-      const result = await h.book(input);
+    for (const [input, as, code, field] of cases) {
+      const result = await h.book(input, as);
       expect([errorCode(result), result.errors?.[0].extensions?.field]).toEqual([code, field]);
       if (field) expect(result.errors![0].message).toMatch(new RegExp(`^${field}: `));
     }
-    expect(errorCode(await gql(booking.url, '{ bookings { id } }'))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(booking.url, '{ bookings(customerId: " ") { id } }', {}, await asRouter(admin())))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await gql(booking.url, '{ bookings(ticketId: "") { id } }', {}, await asRouter(admin())))).toBe('BAD_USER_INPUT');
     expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(5);
   });
 
@@ -390,7 +403,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     const ticket = await h.registerTicket({ seats: 3, title: 'Opera', organizerId: 'org-op' });
     const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-c', quantity: 2 });
     expect(booked.ticket.seatsLeft).toBe(1);
-    const canceled = (await h.cancel(booked.id)).data!.cancelBooking;
+    const canceled = (await h.cancel(booked.id, customer('cust-c'))).data!.cancelBooking;
     expect(canceled).toMatchObject({ id: booked.id, status: 'CANCELED', ticket: { seatsLeft: 3 } });
     expect(canceled.canceledAt).toEqual(expect.any(String));
 
@@ -411,11 +424,11 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     });
     await waitFor('payment CANCELED', async () => (await h.paymentOf(booked.id))?.status === 'CANCELED');
 
-    const again = await h.cancel(booked.id);
+    const again = await h.cancel(booked.id, customer('cust-c'));
     expect(errorCode(again)).toBe('CONFLICT');
-    expect(errorCode(await h.cancel(newId()))).toBe('NOT_FOUND');
+    expect(errorCode(await h.cancel(newId(), customer('cust-c')))).toBe('NOT_FOUND');
     const second = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-c2' });
-    const concurrent = await Promise.all([h.cancel(second.id), h.cancel(second.id), h.cancel(second.id)]);
+    const concurrent = await Promise.all([h.cancel(second.id, customer('cust-c2')), h.cancel(second.id, customer('cust-c2')), h.cancel(second.id, admin())]);
     expect(concurrent.map(errorCode).sort()).toEqual(['CONFLICT', 'CONFLICT', undefined]);
     expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(3);
   });
@@ -424,7 +437,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
     const ticket = await h.registerTicket({ seats: 10 });
     const kept = await Promise.all(['del-1', 'del-2', 'del-3'].map((customerId) => h.bookOk({ ticketId: ticket.ticketId, customerId })));
     const early = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'del-4' });
-    expect((await h.cancel(early.id)).data?.cancelBooking.status).toBe('CANCELED');
+    expect((await h.cancel(early.id, customer('del-4'))).data?.cancelBooking.status).toBe('CANCELED');
 
     await h.deleteTicket(ticket);
     const bookings = await waitFor('every booking CANCELED', async () => {
@@ -482,7 +495,9 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
         },
       };
       const handler = new BookTicketHandler(new UnitOfWork('booking', booking.stream('booking')), stalled, createLogger('booking', 'silent'), { holdTtlMs: 1 });
-      const attempt = handler.execute(orm.em, { correlationId: 'crashed-flow', causationId: null }, { ticketId: ticket.ticketId, customerId: 'cust-crash', quantity: 2 }).catch((error: unknown) => error);
+      const attempt = handler
+        .execute(orm.em, { correlationId: 'crashed-flow', causationId: null }, customerCaller('cust-crash'), { ticketId: ticket.ticketId, quantity: 2 })
+        .catch((error: unknown) => error);
       const request = await calledWith;
 
       // The running booking's sweeper gives the seats back and records the abandonment, in the flow of the booking attempt.
@@ -491,7 +506,7 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
       expect(abandoned).toMatchObject({ correlationId: 'crashed-flow', causationId: null });
       expect(abandoned.payload).toMatchObject({ ticketId: ticket.ticketId, customerId: 'cust-crash', quantity: 2, amount: 16_000, reason: 'HOLD_EXPIRED' });
       await h.paymentEventsSettled();
-      const late = await gql(payment.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id } }', { input: { bookingId: request.bookingId, customerId: 'cust-crash', amount: 16_000 } });
+      const late = await gql(payment.url, APPROVE, { input: { bookingId: request.bookingId, customerId: 'cust-crash', amount: 16_000 } }, await asService('booking'));
       expect(errorCode(late)).toBe('PAYMENT_DECLINED');
 
       answer();
@@ -514,12 +529,148 @@ describe('booking subgraph (MariaDB + Redis) calling the real payment subgraph (
         { __typename: 'Booking', id: 'missing' },
         { __typename: 'Ticket', id: ticket.ticketId },
       ],
-    });
+    }, await asRouter(customer('cust-ref')));
     expect(data._entities).toEqual([
       { id: booked.id, status: 'BOOKED', ticket: { id: ticket.ticketId, seatsLeft: 1 } },
       null,
       { id: ticket.ticketId, seatsLeft: 1, bookings: [{ id: booked.id }] },
     ]);
+  });
+
+  /** How many rows booking's store holds of what a booking attempt writes: bookings, seat holds, abandoned bookings, outbox messages. */
+  const rowCounts = async () => {
+    const orm = await replica();
+    try {
+      const em = orm.em.fork();
+      return { bookings: await em.count(Booking), holds: await em.count(SeatHold), abandoned: await em.count(AbandonedBooking), outbox: await em.count(OutboxMessage) };
+    } finally {
+      await orm.close();
+    }
+  };
+
+  it('answers only the router and the contexts: 401 UNAUTHENTICATED without a valid internal credential', async () => {
+    const status = (headers: Record<string, string>) => statusAndCode(booking.url, '{ bookings { id } }', headers);
+    for (const headers of await refusedCallerHeaders(customer('alice'))) expect(await status(headers)).toEqual([401, 'UNAUTHENTICATED']);
+    expect(await status(await asRouter(customer('alice')))).toEqual([200, undefined]);
+  });
+
+  it('lets anonymous clients read seatsLeft only: bookTicket, cancelBooking, booking, bookings and Ticket.bookings are UNAUTHENTICATED, nothing written', async () => {
+    const ticket = await h.registerTicket({ seats: 4, organizerId: 'org-anon' });
+    const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-anon' });
+    const before = await rowCounts();
+    const anonymous = await asRouter(null);
+    const seatsLeft = await gqlData(booking.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { id seatsLeft } } }', { r: [{ __typename: 'Ticket', id: ticket.ticketId }] }, anonymous);
+    expect(seatsLeft._entities).toEqual([{ id: ticket.ticketId, seatsLeft: 3 }]);
+
+    const refused = [
+      await h.book({ ticketId: ticket.ticketId, customerId: 'cust-anon' }, null),
+      await h.book({ ticketId: ticket.ticketId }, null),
+      await h.cancel(booked.id, null),
+      await gql(booking.url, 'query($id: ID!) { booking(id: $id) { id } }', { id: booked.id }, anonymous),
+      await gql(booking.url, BOOKING_REFERENCE, { r: [{ __typename: 'Booking', id: booked.id }] }, anonymous),
+      await gql(booking.url, BOOKINGS, {}, anonymous),
+      await gql(booking.url, BOOKINGS, { t: ticket.ticketId }, anonymous),
+      await gql(booking.url, TICKET_REFERENCE, { r: [{ __typename: 'Ticket', id: ticket.ticketId }] }, anonymous),
+      // Another context's call carries no end user either.
+      await gql(booking.url, BOOK, { input: { ticketId: ticket.ticketId, customerId: 'cust-anon' } }, await asService('payment')),
+    ];
+    expect(refused.map(errorCode)).toEqual(refused.map(() => 'UNAUTHENTICATED'));
+    expect(await rowCounts()).toEqual(before);
+    expect(await h.bookingsOf({ ticketId: ticket.ticketId })).toEqual([expect.objectContaining({ id: booked.id, status: 'BOOKED', ticket: { id: ticket.ticketId, seatsLeft: 3 } })]);
+  });
+
+  it('books only for oneself (customerId defaults to the caller): someone else’s id or an organizer is FORBIDDEN before any seat is held or payment asked; admin books for anyone', async () => {
+    const ticket = await h.registerTicket({ seats: 5 });
+    const own = await h.bookOk({ ticketId: ticket.ticketId }, customer('cust-self'));
+    expect(own).toMatchObject({ customerId: 'cust-self', status: 'BOOKED', ticket: { seatsLeft: 4 } });
+
+    const before = await rowCounts();
+    const forOther = await h.book({ ticketId: ticket.ticketId, customerId: 'cust-victim', quantity: 2 }, customer('cust-self'));
+    expect([errorCode(forOther), forOther.errors![0].extensions?.field, forOther.data]).toEqual(['FORBIDDEN', 'input.customerId', null]);
+    expect(errorCode(await h.book({ ticketId: ticket.ticketId }, organizer('org-1')))).toBe('FORBIDDEN');
+    expect(errorCode(await h.book({ ticketId: ticket.ticketId, customerId: 'cust-victim' }, organizer('org-1')))).toBe('FORBIDDEN');
+    expect(await rowCounts()).toEqual(before);
+    expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(4);
+    await h.paymentEventsSettled();
+    expect((await h.envelopes('payment', 'PaymentApproved')).filter((e) => e.payload.customerId === 'cust-victim')).toEqual([]);
+
+    const onBehalf = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-victim' }, admin());
+    expect(onBehalf).toMatchObject({ customerId: 'cust-victim', status: 'BOOKED', ticket: { seatsLeft: 3 } });
+    expect(await h.paymentOf(onBehalf.id)).toMatchObject({ status: 'APPROVED', amount: 50_000 });
+    expect((await h.bookingsOf({}, customer('cust-victim'))).map((b) => b.id)).toEqual([onBehalf.id]);
+  });
+
+  it('cancels only for the booking’s customer or admin: NOT_FOUND first, anyone else FORBIDDEN and the booking stays BOOKED with its seats', async () => {
+    const ticket = await h.registerTicket({ seats: 3, organizerId: 'org-cx' });
+    const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-owner' });
+    expect(errorCode(await h.cancel(newId(), customer('cust-intruder')))).toBe('NOT_FOUND');
+    const before = await rowCounts();
+    for (const intruder of [customer('cust-intruder'), organizer('org-cx'), organizer('org-other')]) expect(errorCode(await h.cancel(booked.id, intruder))).toBe('FORBIDDEN');
+    expect(await rowCounts()).toEqual(before);
+    expect(await h.bookingsOf({ customerId: 'cust-owner' })).toEqual([expect.objectContaining({ id: booked.id, status: 'BOOKED', canceledAt: null, ticket: { id: ticket.ticketId, seatsLeft: 2 } })]);
+
+    expect((await h.cancel(booked.id, admin())).data?.cancelBooking).toMatchObject({ id: booked.id, status: 'CANCELED', ticket: { seatsLeft: 3 } });
+    await waitFor('payment CANCELED', async () => (await h.paymentOf(booked.id))?.status === 'CANCELED');
+    const other = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-owner' });
+    expect((await h.cancel(other.id, customer('cust-owner'))).data?.cancelBooking.status).toBe('CANCELED');
+  });
+
+  it('shows a booking (booking(id), Booking references) to its customer, its ticket’s organizer and admin only', async () => {
+    const ticket = await h.registerTicket({ seats: 3, organizerId: 'org-view' });
+    const booked = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-view' });
+    const byId = async (as: Identity | null, id = booked.id) => gql(booking.url, 'query($id: ID!) { booking(id: $id) { id customerId } }', { id }, await asRouter(as));
+    const byReference = async (as: Identity | null) => gql(booking.url, BOOKING_REFERENCE, { r: [{ __typename: 'Booking', id: booked.id }] }, await asRouter(as));
+
+    for (const reader of [customer('cust-view'), organizer('org-view'), admin()]) {
+      expect((await byId(reader)).data?.booking).toEqual({ id: booked.id, customerId: 'cust-view' });
+      expect((await byReference(reader)).data?._entities).toEqual([{ id: booked.id, customerId: 'cust-view' }]);
+    }
+    for (const [as, code] of [[customer('cust-other'), 'FORBIDDEN'], [organizer('org-other'), 'FORBIDDEN'], [null, 'UNAUTHENTICATED']] as const) {
+      const results = [await byId(as), await byReference(as)];
+      expect(results.map(errorCode)).toEqual([code, code]);
+      expect(results[0].data?.booking).toBeNull();
+    }
+    const unknown = await byId(customer('cust-other'), newId());
+    expect([errorCode(unknown), unknown.data?.booking]).toEqual([undefined, null]);
+  });
+
+  it('lists bookings as far as the caller may see them: own by default, all of a ticket for its organizer and admin, someone else’s customerId FORBIDDEN', async () => {
+    const ticket = await h.registerTicket({ seats: 5, organizerId: 'org-list' });
+    const ticketId = ticket.ticketId;
+    const first = await h.bookOk({ ticketId, customerId: 'cust-list-1' });
+    const second = await h.bookOk({ ticketId, customerId: 'cust-list-2' });
+    const ids = async (filter: { customerId?: string; ticketId?: string }, as: Identity) => (await h.bookingsOf(filter, as)).map((b) => b.id);
+
+    expect(await ids({}, customer('cust-list-1'))).toEqual([first.id]);
+    expect(await ids({ ticketId }, customer('cust-list-1'))).toEqual([first.id]);
+    expect(await ids({ ticketId }, organizer('org-list'))).toEqual([second.id, first.id]);
+    expect(await ids({ ticketId, customerId: 'cust-list-2' }, organizer('org-list'))).toEqual([second.id]);
+    expect(await ids({ ticketId }, organizer('org-other'))).toEqual([]);
+    expect(await ids({ ticketId }, admin())).toEqual([second.id, first.id]);
+    expect(await ids({ customerId: 'cust-list-2' }, admin())).toEqual([second.id]);
+
+    const refused: [{ c?: string; t?: string }, Identity][] = [
+      [{ c: 'cust-list-2' }, customer('cust-list-1')],
+      [{ c: 'cust-list-2', t: ticketId }, customer('cust-list-1')],
+      [{ c: 'cust-list-1' }, organizer('org-list')],
+      [{ c: 'cust-list-1', t: ticketId }, organizer('org-other')],
+    ];
+    for (const [variables, as] of refused) {
+      const result = await gql(booking.url, BOOKINGS, variables, await asRouter(as));
+      expect([errorCode(result), result.errors![0].extensions?.field, result.data]).toEqual(['FORBIDDEN', 'customerId', null]);
+    }
+  });
+
+  it('shows a ticket’s bookings (Ticket.bookings) in full to its organizer and admin and only their own to others; seatsLeft stays public', async () => {
+    const ticket = await h.registerTicket({ seats: 5, organizerId: 'org-tb' });
+    const a = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-tb-1' });
+    const b = await h.bookOk({ ticketId: ticket.ticketId, customerId: 'cust-tb-2' });
+    const all = [{ id: b.id, status: 'BOOKED' }, { id: a.id, status: 'BOOKED' }];
+    expect(await h.ticket(ticket.ticketId, organizer('org-tb'))).toEqual({ id: ticket.ticketId, seatsLeft: 3, bookings: all });
+    expect(await h.ticket(ticket.ticketId, admin())).toEqual({ id: ticket.ticketId, seatsLeft: 3, bookings: all });
+    expect(await h.ticket(ticket.ticketId, customer('cust-tb-1'))).toEqual({ id: ticket.ticketId, seatsLeft: 3, bookings: [{ id: a.id, status: 'BOOKED' }] });
+    expect(await h.ticket(ticket.ticketId, organizer('org-other'))).toEqual({ id: ticket.ticketId, seatsLeft: 3, bookings: [] });
+    expect(errorCode(await gql(booking.url, TICKET_REFERENCE, { r: [{ __typename: 'Ticket', id: ticket.ticketId }] }, await asRouter(null)))).toBe('UNAUTHENTICATED');
   });
 
   it('fails with PAYMENT_UNAVAILABLE while payment is down (within 3 s), fast once the breaker is open, and recovers by itself', async () => {
@@ -614,8 +765,8 @@ describe('booking and payment on SQLite (the default STORES=sqlite profile)', ()
     expect(results.map(errorCode).sort()).toEqual(['SOLD_OUT', 'SOLD_OUT', undefined]);
     expect((await h.ticket(ticket.ticketId)).seatsLeft).toBe(0);
 
-    expect((await h.cancel(booked.id)).data?.cancelBooking).toMatchObject({ status: 'CANCELED', ticket: { seatsLeft: 1 } });
-    expect(errorCode(await h.cancel(booked.id))).toBe('CONFLICT');
+    expect((await h.cancel(booked.id, customer('sq-1'))).data?.cancelBooking).toMatchObject({ status: 'CANCELED', ticket: { seatsLeft: 1 } });
+    expect(errorCode(await h.cancel(booked.id, customer('sq-1')))).toBe('CONFLICT');
     await waitFor('payment CANCELED', async () => (await h.paymentOf(booked.id))?.status === 'CANCELED');
 
     const winner = results.find((r) => r.data?.bookTicket)!.data!.bookTicket;
@@ -697,7 +848,7 @@ describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', (
   beforeAll(async () => {
     store = await freshStore('sqlite', 'booking_handler');
     runtime = await openContext('booking', { entities: bookingEntities, env: { ...process.env, BOOKING_DB_URL: store.url, LOG_LEVEL: 'silent' } });
-    await runtime.orm.em.fork().persistAndFlush(['last-seat', 'declined', 'unknown', 'unsent', 'stuck', 'late', 'deleted'].map(ticketOf));
+    await runtime.orm.em.fork().persistAndFlush(['last-seat', 'declined', 'unknown', 'unsent', 'stuck', 'late', 'deleted', 'guarded'].map(ticketOf));
   });
 
   afterAll(async () => {
@@ -712,11 +863,11 @@ describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', (
     const payments: PaymentPort = {
       approve: jest.fn(async (request: PaymentRequest) => {
         during.push(await stateOf(request.bookingId, 'last-seat'));
-        await expect(handler(rivalPayments).execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'rival' })).rejects.toMatchObject({ code: 'SOLD_OUT' });
+        await expect(handler(rivalPayments).execute(runtime.orm.em, meta, customerCaller('rival'), { ticketId: 'last-seat' })).rejects.toMatchObject({ code: 'SOLD_OUT' });
       }),
     };
 
-    const booking = await handler(payments).execute(runtime.orm.em, meta, { ticketId: 'last-seat', customerId: 'winner' });
+    const booking = await handler(payments).execute(runtime.orm.em, meta, customerCaller('winner'), { ticketId: 'last-seat' });
     expect(payments.approve).toHaveBeenCalledWith({ bookingId: booking.id, customerId: 'winner', amount: 1_000 }, meta);
     expect(during).toEqual([
       { seatsLeft: 0, hold: expect.objectContaining({ id: booking.id, ticketId: 'last-seat', customerId: 'winner', quantity: 1, amount: 1_000, correlationId: 'test' }), booking: null, abandoned: null, events: [] },
@@ -732,15 +883,26 @@ describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', (
     expect((await outboxOf(booking.id))[0]).toMatchObject({ correlationId: 'test', producer: 'booking' });
   });
 
+  it('authorizes before anything else: someone else’s customerId or an organizer is FORBIDDEN, no seat held, payment never asked', async () => {
+    const payments: PaymentPort = { approve: jest.fn(async () => undefined) };
+    const organizerCaller: Caller = { kind: 'router', identity: organizer('org-1') };
+    await expect(handler(payments).execute(runtime.orm.em, meta, customerCaller('c-self'), { ticketId: 'guarded', customerId: 'c-other' })).rejects.toMatchObject({ code: 'FORBIDDEN', field: 'input.customerId' });
+    await expect(handler(payments).execute(runtime.orm.em, meta, organizerCaller, { ticketId: 'guarded' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(handler(payments).execute(runtime.orm.em, meta, { kind: 'router', identity: null }, { ticketId: 'guarded' })).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(payments.approve).not.toHaveBeenCalled();
+    expect((await reloaded().findOneOrFail(TicketInventory, { id: 'guarded' })).seatsLeft).toBe(1);
+    expect(await reloaded().count(SeatHold, { ticketId: 'guarded' })).toBe(0);
+  });
+
   it('gives the held seats back and leaves nothing when payment declines', async () => {
     const declining = paymentFailing(new DomainError('PAYMENT_DECLINED', 'declined'));
-    await expect(handler(declining).execute(runtime.orm.em, meta, { ticketId: 'declined', customerId: 'c' })).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
+    await expect(handler(declining).execute(runtime.orm.em, meta, customerCaller('c'), { ticketId: 'declined' })).rejects.toMatchObject({ code: 'PAYMENT_DECLINED' });
     expect(await stateOf(requestTo(declining).bookingId, 'declined')).toEqual({ seatsLeft: 1, hold: null, booking: null, abandoned: null, events: [] });
   });
 
   it('gives the held seats back and records the abandonment (BookingAbandoned, PAYMENT_UNAVAILABLE) when payment may have approved: timed out, outcome unknown', async () => {
     const timedOut = paymentFailing(new ServiceUnavailableError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later', true));
-    await expect(handler(timedOut).execute(runtime.orm.em, meta, { ticketId: 'unknown', customerId: 'c-slow' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    await expect(handler(timedOut).execute(runtime.orm.em, meta, customerCaller('c-slow'), { ticketId: 'unknown' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
     const { bookingId } = requestTo(timedOut);
     expect(await stateOf(bookingId, 'unknown')).toEqual({
       seatsLeft: 1,
@@ -756,7 +918,7 @@ describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', (
 
   it('gives the held seats back and abandons nothing when the call never reached payment (breaker open, connection refused)', async () => {
     const unsent = paymentFailing(new ServiceUnavailableError('PAYMENT_UNAVAILABLE', 'payment is unavailable, try again later', false));
-    await expect(handler(unsent).execute(runtime.orm.em, meta, { ticketId: 'unsent', customerId: 'c-unsent' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    await expect(handler(unsent).execute(runtime.orm.em, meta, customerCaller('c-unsent'), { ticketId: 'unsent' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
     expect(await stateOf(requestTo(unsent).bookingId, 'unsent')).toEqual({ seatsLeft: 1, hold: null, booking: null, abandoned: null, events: [] });
   });
 
@@ -769,7 +931,7 @@ describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', (
       }),
     };
     try {
-      await expect(handler(down, logger).execute(runtime.orm.em, meta, { ticketId: 'stuck', customerId: 'c-stuck' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+      await expect(handler(down, logger).execute(runtime.orm.em, meta, customerCaller('c-stuck'), { ticketId: 'stuck' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
     } finally {
       jest.restoreAllMocks();
     }
@@ -793,7 +955,7 @@ describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', (
         expect(await sweeper().execute(runtime.orm.em, new Date(Date.now() + TTL_MS + 1000))).toBe(1);
       }),
     };
-    await expect(handler(late).execute(runtime.orm.em, meta, { ticketId: 'late', customerId: 'c-late' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
+    await expect(handler(late).execute(runtime.orm.em, meta, customerCaller('c-late'), { ticketId: 'late' })).rejects.toMatchObject({ code: 'PAYMENT_UNAVAILABLE' });
     expect(await stateOf(requestTo(late).bookingId, 'late')).toEqual({
       seatsLeft: 1,
       hold: null,
@@ -810,7 +972,7 @@ describe('bookTicket: reserve, then pay (handler on SQLite, payment stubbed)', (
         await runtime.uow.run(runtime.orm.em, meta, (tx) => cancelBookingsWhenTicketDeleted(200)(deletion, tx));
       }),
     };
-    await expect(handler(approving).execute(runtime.orm.em, meta, { ticketId: 'deleted', customerId: 'c-deleted' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(handler(approving).execute(runtime.orm.em, meta, customerCaller('c-deleted'), { ticketId: 'deleted' })).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await stateOf(requestTo(approving).bookingId, 'deleted')).toEqual({
       seatsLeft: 1,
       hold: null,

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
-import { DomainEvent, EventEnvelope, newId, openStore } from '@supergraph/kernel';
+import { DomainEvent, EventEnvelope, Identity, newId, openStore } from '@supergraph/kernel';
 import type { BookingAbandoned, BookingCanceled, PaymentApproved, PaymentCanceled, TicketBooked } from '@supergraph/contracts';
-import { contextHarness, errorCode, gql, gqlData, subscriptionClient, TestSubscription, waitFor } from '@supergraph/testing';
+import { admin, asRouter, contextHarness, customer as customerOf, errorCode, gql, gqlData, organizer as organizerOf, subscriptionClient, TestSubscription, waitFor } from '@supergraph/testing';
 import { MyBooking } from '../src/domain/my-booking';
 import { myPageEntities } from '../src/infrastructure/my-booking.schema';
 import { main } from '../src/main';
@@ -34,8 +34,11 @@ describe('mypage subgraph (SQLite + Redis)', () => {
 
   /** Wraps the event in a new flow's envelope and XADDs it exactly as the kernel's outbox relay does (fields `type`, `envelope`). */
   const publish = (producer: Producer, event: DomainEvent<object>): Promise<EventEnvelope> => subgraph.publishEvent(producer, event);
-  const myPage = async (customerId: string) => (await gqlData(subgraph.url, `query($id: ID!) { myPage(customerId: $id) { ${PAGE} } }`, { id: customerId })).myPage as any[];
-  const organizerPage = async (organizerId: string) => (await gqlData(subgraph.url, `query($id: ID!) { organizerPage(organizerId: $id) { ${PAGE} } }`, { id: organizerId })).organizerPage as any[];
+  /** `customerId`'s page, read by that customer (through the router's credential). */
+  const myPage = async (customerId: string) => (await gqlData(subgraph.url, `query($id: ID) { myPage(customerId: $id) { ${PAGE} } }`, { id: customerId }, await asRouter(customerOf(customerId)))).myPage as any[];
+  /** `organizerId`'s page, read by that organizer. */
+  const organizerPage = async (organizerId: string) =>
+    (await gqlData(subgraph.url, `query($id: ID) { organizerPage(organizerId: $id) { ${PAGE} } }`, { id: organizerId }, await asRouter(organizerOf(organizerId)))).organizerPage as any[];
   /** Waits until `customerId`'s page shows `bookingId` with `expected` fields; returns the page. */
   const waitForRow = (customerId: string, bookingId: string, expected: Record<string, unknown>) =>
     waitFor(`${bookingId} showing ${JSON.stringify(expected)}`, async () => {
@@ -158,16 +161,22 @@ describe('mypage subgraph (SQLite + Redis)', () => {
     const clients: ReturnType<typeof subscriptionClient>[] = [];
     afterAll(() => Promise.all(clients.map((c) => c.close())));
 
-    /** Subscribes to `customerId`'s updates; resolves once it is live (a probe booking of the customer arrived). */
-    const subscribeLive = async (customerId: string): Promise<TestSubscription<Update>> => {
-      const client = subscriptionClient(subgraph.url);
+    /** A graphql-ws client connected as the router does for `identity` (null: an anonymous client). */
+    const connect = async (identity: Identity | null) => {
+      const client = subscriptionClient(subgraph.url, await asRouter(identity));
       clients.push(client);
-      const sub = client.subscribe<Update>(`subscription($id: ID!) { myPageUpdated(customerId: $id) { ${PAGE} } }`, { id: customerId });
-      // Live only, and when the subscription started is unknown to the client: book until one update arrives.
-      await waitFor('the subscription to deliver', async () => {
+      return client;
+    };
+    /** Resolves once `sub` of `customerId`'s updates is live: live only, and when it started is unknown to the client, so book until one update arrives. */
+    const untilLive = (sub: TestSubscription<Update>, customerId: string) =>
+      waitFor('the subscription to deliver', async () => {
         await publish('booking', lifeOf(`probe-${newId()}`, customerId, 'org-probe').booked);
         return sub.results.length > 0;
       }, 10_000, 50);
+    /** Subscribes to `customerId`'s updates as `identity` (by default the customer); resolves once it is live. */
+    const subscribeLive = async (customerId: string, identity: Identity = customerOf(customerId)): Promise<TestSubscription<Update>> => {
+      const sub = (await connect(identity)).subscribe<Update>(`subscription($id: ID) { myPageUpdated(customerId: $id) { ${PAGE} } }`, { id: customerId });
+      await untilLive(sub, customerId);
       return sub;
     };
     /** The updates of `bookingId` received so far. */
@@ -224,20 +233,95 @@ describe('mypage subgraph (SQLite + Redis)', () => {
     });
 
     it('refuses an empty customer id with BAD_USER_INPUT naming customerId', async () => {
-      const client = subscriptionClient(subgraph.url);
-      clients.push(client);
-      const refused = client.subscribe('subscription { myPageUpdated(customerId: " ") { bookingId } }');
+      const refused = (await connect(admin())).subscribe('subscription { myPageUpdated(customerId: " ") { bookingId } }');
       await refused.untilEnded();
       expect(refused.results).toEqual([{ errors: [expect.objectContaining({ path: ['myPageUpdated'], extensions: { code: 'BAD_USER_INPUT', field: 'customerId' } })] }]);
+    });
+
+    it('streams the caller’s own rows without a customerId, and another customer’s to an admin', async () => {
+      const customer = `cust-${newId()}`;
+      const own = (await connect(customerOf(customer))).subscribe<Update>(`subscription { myPageUpdated { ${PAGE} } }`);
+      await untilLive(own, customer);
+      const watched = await subscribeLive(customer, admin());
+      const life = lifeOf(newId(), customer, 'org-x');
+      await publish('booking', life.booked);
+      await waitFor('both to deliver the booking', () => of(own, life.booked.aggregateId).length === 1 && of(watched, life.booked.aggregateId).length === 1);
+      expect(of(own, life.booked.aggregateId)).toEqual(of(watched, life.booked.aggregateId));
+      expect(own.data.every((d) => d.myPageUpdated.customerId === customer)).toBe(true);
+    });
+
+    it.each<[string, () => Identity | null, Record<string, string>]>([
+      ['another customer’s page to a customer', () => customerOf(`cust-${newId()}`), { code: 'FORBIDDEN', field: 'customerId' }],
+      ['a customer’s page to an organizer', () => organizerOf(`org-${newId()}`), { code: 'FORBIDDEN' }],
+      ['anything to an anonymous client', () => null, { code: 'UNAUTHENTICATED' }],
+    ])('refuses %s when it starts, delivering nothing', async (_what, identity, extensions) => {
+      const customer = `cust-${newId()}`;
+      const refused = (await connect(identity())).subscribe<Update>('subscription($id: ID) { myPageUpdated(customerId: $id) { bookingId } }', { id: customer });
+      await refused.untilEnded();
+      expect(refused.results).toEqual([{ errors: [expect.objectContaining({ message: expect.any(String), path: ['myPageUpdated'], extensions })] }]);
     });
   });
 
   it('rejects an empty customer or organizer id with BAD_USER_INPUT naming it', async () => {
-    const mine = await gql(subgraph.url, '{ myPage(customerId: " ") { bookingId } }');
+    const mine = await gql(subgraph.url, '{ myPage(customerId: " ") { bookingId } }', {}, await asRouter(admin()));
     expect(errorCode(mine)).toBe('BAD_USER_INPUT');
     expect(mine.errors![0].extensions?.field).toBe('customerId');
-    const theirs = await gql(subgraph.url, '{ organizerPage(organizerId: "") { bookingId } }');
+    const theirs = await gql(subgraph.url, '{ organizerPage(organizerId: " ") { bookingId } }', {}, await asRouter(admin()));
     expect(errorCode(theirs)).toBe('BAD_USER_INPUT');
     expect(theirs.errors![0].extensions?.field).toBe('organizerId');
+  });
+
+  describe('authorization (CONTRACT.md "Identity")', () => {
+    let customer: string;
+    let org: string;
+    let bookingId: string;
+    beforeAll(async () => {
+      customer = `cust-${newId()}`;
+      org = `org-${newId()}`;
+      const life = lifeOf(newId(), customer, org);
+      bookingId = life.booked.aggregateId;
+      await publish('booking', life.booked);
+      await waitForRow(customer, bookingId, { bookingStatus: 'BOOKED' });
+    });
+    const read = async (query: string, identity: Identity | null, variables: Record<string, unknown> = {}) => gql(subgraph.url, query, variables, await asRouter(identity));
+    const ids = (rows: { bookingId: string }[] | undefined) => rows?.map((r) => r.bookingId);
+
+    it('reads the caller’s own pages without an id argument', async () => {
+      expect(ids((await read('{ myPage { bookingId } }', customerOf(customer))).data?.myPage)).toEqual([bookingId]);
+      expect(ids((await read('{ organizerPage { bookingId } }', organizerOf(org))).data?.organizerPage)).toEqual([bookingId]);
+    });
+
+    it('lets an admin read anyone’s pages', async () => {
+      expect(ids((await read('query($id: ID) { myPage(customerId: $id) { bookingId } }', admin(), { id: customer })).data?.myPage)).toEqual([bookingId]);
+      expect(ids((await read('query($id: ID) { organizerPage(organizerId: $id) { bookingId } }', admin(), { id: org })).data?.organizerPage)).toEqual([bookingId]);
+    });
+
+    it.each([
+      ['another customer’s my-page to a customer', 'query($id: ID) { myPage(customerId: $id) { bookingId } }', () => customerOf(`cust-${newId()}`), 'customerId'],
+      ['a customer’s my-page to an organizer', 'query($id: ID) { myPage(customerId: $id) { bookingId } }', () => organizerOf(org), 'customerId'],
+      ['an organizer page to a customer', 'query($id: ID) { organizerPage(organizerId: $id) { bookingId } }', () => customerOf(customer), 'organizerId'],
+      ['another organizer’s page to an organizer', 'query($id: ID) { organizerPage(organizerId: $id) { bookingId } }', () => organizerOf(`org-${newId()}`), 'organizerId'],
+    ] as const)('refuses %s with FORBIDDEN, showing no row', async (_what, query, identity, argument) => {
+      const caller = identity();
+      const result = await read(query, caller, { id: argument === 'customerId' ? customer : org });
+      expect(result.data).toBeNull();
+      // Someone else's id names the argument; the wrong role does not.
+      const extensions = caller.role === (argument === 'customerId' ? 'customer' : 'organizer') ? { code: 'FORBIDDEN', field: argument } : { code: 'FORBIDDEN' };
+      expect(result.errors).toEqual([expect.objectContaining({ message: expect.any(String), extensions })]);
+      expect(JSON.stringify(result)).not.toContain(bookingId);
+    });
+
+    it('answers an anonymous client UNAUTHENTICATED, with or without an id', async () => {
+      for (const query of ['{ myPage { bookingId } }', `{ myPage(customerId: "${customer}") { bookingId } }`, '{ organizerPage { bookingId } }', `{ organizerPage(organizerId: "${org}") { bookingId } }`]) {
+        const result = await read(query, null);
+        expect([errorCode(result), result.data]).toEqual(['UNAUTHENTICATED', null]);
+      }
+    });
+
+    it('answers a request without the router’s credential 401 UNAUTHENTICATED, running nothing', async () => {
+      const response = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: `{ myPage(customerId: "${customer}") { bookingId } }` }) });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ errors: [{ message: expect.any(String), extensions: { code: 'UNAUTHENTICATED' } }] });
+    });
   });
 });

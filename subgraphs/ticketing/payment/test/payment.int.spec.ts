@@ -1,7 +1,7 @@
 import type { BookingAbandoned, BookingCanceled, BookingFacts } from '@supergraph/contracts';
 import type { MikroORM } from '@mikro-orm/core';
-import { EventEnvelope, newId, openStore, UnitOfWork } from '@supergraph/kernel';
-import { contextHarness, errorCode, gql, gqlData, waitFor } from '@supergraph/testing';
+import { CALLER_HEADER, EventEnvelope, Identity, InternalCredentials, newId, openStore, UnitOfWork } from '@supergraph/kernel';
+import { admin, asRouter, asService, contextHarness, customer, errorCode, gql, gqlData, GraphQLResult, organizer, waitFor } from '@supergraph/testing';
 import { Payment } from '../src/domain/payment';
 import { paymentEntities } from '../src/infrastructure/payment.schema';
 import { main } from '../src/main';
@@ -12,13 +12,19 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
   beforeAll(() => subgraph.start());
   afterAll(() => subgraph.dispose());
 
-  const approve = (input: { bookingId: string; customerId: string; amount: number }) =>
-    gql(subgraph.url, 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id bookingId amount status approvedAt canceledAt } }', { input });
+  const APPROVE = 'mutation($input: ApprovePaymentInput!) { approvePayment(input: $input) { id bookingId amount status approvedAt canceledAt } }';
+  /** `approvePayment` as the booking context calls it (its service credential), or with the credential `headers`. */
+  const approve = async (input: { bookingId: string; customerId: string; amount: number }, headers?: Record<string, string>) =>
+    gql(subgraph.url, APPROVE, { input }, headers ?? (await asService('booking')));
 
-  const paymentOfBooking = async (bookingId: string) =>
-    (await gqlData(subgraph.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { id payment { id status amount canceledAt } } } }', {
-      r: [{ __typename: 'Booking', id: bookingId }],
-    }))._entities[0].payment;
+  const BOOKING_PAYMENT = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Booking { id payment { id status amount canceledAt } } } }';
+  /** `Booking.payment` as the router resolves it for `as` (default: admin, who sees every payment). */
+  const bookingPayment = async (bookingId: string, as: Identity | null = admin()) => gql(subgraph.url, BOOKING_PAYMENT, { r: [{ __typename: 'Booking', id: bookingId }] }, await asRouter(as));
+  const paymentOfBooking = async (bookingId: string) => {
+    const result = await bookingPayment(bookingId);
+    if (result.errors) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+    return result.data._entities[0].payment;
+  };
 
   /** Puts an event on the booking stream exactly as the booking context's relay would (XADD type, envelope). */
   const publishBookingCanceled = (payload: BookingCanceled): Promise<EventEnvelope> =>
@@ -223,7 +229,7 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
     });
   });
 
-  it('resolves Payment and Booking { payment } references for the router in one batch', async () => {
+  it('resolves Payment and Booking { payment } references for the router in one batch (for the payer)', async () => {
     const bookingId = newId();
     const payment = (await approve({ bookingId, customerId: 'cust-5', amount: 7_000 })).data!.approvePayment;
     const data = await gqlData(subgraph.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Payment { id amount status } ... on Booking { id payment { id bookingId } } } }', {
@@ -233,13 +239,64 @@ describe('payment subgraph (PostgreSQL + Redis)', () => {
         { __typename: 'Booking', id: bookingId },
         { __typename: 'Booking', id: 'no-payment' },
       ],
-    });
+    }, await asRouter(customer('cust-5')));
     expect(data._entities).toEqual([
       { id: payment.id, amount: 7_000, status: 'APPROVED' },
       null,
       { id: bookingId, payment: { id: payment.id, bookingId } },
       { id: 'no-payment', payment: null },
     ]);
-    expect((await gqlData(subgraph.url, 'query($id: ID!) { payment(id: $id) { id bookingId } }', { id: payment.id })).payment).toEqual({ id: payment.id, bookingId });
+    expect((await gqlData(subgraph.url, 'query($id: ID!) { payment(id: $id) { id bookingId } }', { id: payment.id }, await asRouter(customer('cust-5')))).payment).toEqual({ id: payment.id, bookingId });
+  });
+
+  it('answers only the router and the contexts: 401 UNAUTHENTICATED without a valid internal credential', async () => {
+    const status = async (headers: Record<string, string>) => {
+      const response = await fetch(subgraph.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query: '{ __typename }' }) });
+      return [response.status, errorCode((await response.json()) as GraphQLResult)];
+    };
+    const forged = new InternalCredentials({ routerSecret: 'not-the-secret-the-subgraphs-hold-0123456789', serviceSecret: 'not-the-secret-the-contexts-hold-0123456789' });
+    expect(await status({})).toEqual([401, 'UNAUTHENTICATED']);
+    expect(await status({ [CALLER_HEADER]: await forged.forRouter(admin()) })).toEqual([401, 'UNAUTHENTICATED']);
+    expect(await status({ [CALLER_HEADER]: await forged.forService('booking') })).toEqual([401, 'UNAUTHENTICATED']);
+    const bookingId = newId();
+    expect(errorCode(await gql(subgraph.url, APPROVE, { input: { bookingId, customerId: 'cust-9', amount: 1_000 } }))).toBe('UNAUTHENTICATED');
+    expect(await paymentOfBooking(bookingId)).toBeNull();
+  });
+
+  it('approves only for the booking context: a client’s request (admin’s included) or another context is FORBIDDEN and writes nothing', async () => {
+    const bookingId = newId();
+    const input = { bookingId, customerId: 'cust-9', amount: 1_000 };
+    for (const headers of [await asRouter(admin()), await asRouter(customer('cust-9')), await asRouter(null), await asService('ticket')]) {
+      const refused = await approve(input, headers);
+      expect([errorCode(refused), refused.data]).toEqual(['FORBIDDEN', null]);
+    }
+    expect(await paymentOfBooking(bookingId)).toBeNull();
+    expect((await approve(input)).data?.approvePayment).toMatchObject({ bookingId, amount: 1_000, status: 'APPROVED' });
+    await waitFor('PaymentApproved published', async () => (await subgraph.envelopes('payment', 'PaymentApproved')).some((e) => e.payload.bookingId === bookingId));
+    expect((await subgraph.envelopes('payment', 'PaymentApproved')).filter((e) => e.payload.bookingId === bookingId)).toHaveLength(1);
+  });
+
+  it('shows a payment (payment, Payment and Booking.payment references) to its payer and admin only', async () => {
+    const bookingId = newId();
+    const payment = (await approve({ bookingId, customerId: 'payer', amount: 9_000 })).data!.approvePayment;
+    const byId = async (as: Identity | null) => gql(subgraph.url, 'query($id: ID!) { payment(id: $id) { id amount } }', { id: payment.id }, await asRouter(as));
+    const asReference = async (as: Identity | null) =>
+      gql(subgraph.url, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Payment { id amount } } }', { r: [{ __typename: 'Payment', id: payment.id }] }, await asRouter(as));
+
+    for (const reader of [customer('payer'), admin()]) {
+      expect((await byId(reader)).data?.payment).toEqual({ id: payment.id, amount: 9_000 });
+      expect((await asReference(reader)).data?._entities).toEqual([{ id: payment.id, amount: 9_000 }]);
+      expect((await bookingPayment(bookingId, reader)).data?._entities).toEqual([{ id: bookingId, payment: expect.objectContaining({ id: payment.id, amount: 9_000 }) }]);
+    }
+    for (const [as, code] of [[customer('someone-else'), 'FORBIDDEN'], [organizer('org-1'), 'FORBIDDEN'], [null, 'UNAUTHENTICATED']] as const) {
+      const results = [await byId(as), await asReference(as), await bookingPayment(bookingId, as)];
+      expect(results.map(errorCode)).toEqual([code, code, code]);
+      expect(results[0].data?.payment).toBeNull();
+    }
+    const viaService = await gql(subgraph.url, 'query($id: ID!) { payment(id: $id) { id } }', { id: payment.id }, await asService('booking'));
+    expect(errorCode(viaService)).toBe('UNAUTHENTICATED');
+    // No payment: null for anyone signed in, UNAUTHENTICATED still for anonymous clients.
+    expect((await bookingPayment('no-payment', customer('someone-else'))).data?._entities).toEqual([{ id: 'no-payment', payment: null }]);
+    expect(errorCode(await bookingPayment('no-payment', null))).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,10 +1,13 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { Caller } from '@supergraph/kernel';
 import { ensure } from '@supergraph/kernel/domain';
 import { BEFORE_FIRST_NOTIFICATION, Notification, notificationCursor } from '../../domain/notification';
+import { notificationRecipient } from '../notification-access';
 
 /** `notifications(...)` arguments (CONTRACT.md). */
 export interface ListNotifications {
-  recipientId: string;
+  /** Whose notifications; absent: the caller's own. */
+  recipientId?: string | null;
   /** Only notifications with ids greater than this one (the last id the client has): 1 to 20 digits. */
   after?: string | null;
   /** Page size 1..200 (default 50). */
@@ -15,15 +18,25 @@ export interface ListNotifications {
 export const MAX_NOTIFICATIONS_PAGE = 200;
 
 /**
- * A recipient's notifications, oldest first (ids are commit-ordered sequence numbers, so id order
- * is the order they were stored in), those after `after`, at most `first`. Throws `BAD_USER_INPUT`
- * naming `first` outside 1..200, `after` when it is not a notification id (1 to 20 digits), or
- * `recipientId` when empty.
+ * `notifications(recipientId, after, first)`: a recipient's notifications, oldest first (ids are
+ * commit-ordered sequence numbers, so id order is the order they were stored in), those after
+ * `after`, at most `first`. The recipient defaults to the caller and is authorized first
+ * (`notificationRecipient`: `UNAUTHENTICATED`, `FORBIDDEN`); then throws `BAD_USER_INPUT` naming
+ * `recipientId` when blank, `first` outside 1..200, or `after` when it is not a notification id
+ * (1 to 20 digits).
  */
-export function listNotifications(em: EntityManager, args: ListNotifications): Promise<Notification[]> {
-  const recipientId = ensure.id('recipientId', args.recipientId);
+export function listNotifications(em: EntityManager, caller: Caller, args: ListNotifications): Promise<Notification[]> {
+  const recipientId = notificationRecipient(caller, args.recipientId);
   const first = ensure.intInRange('first', args.first ?? 50, 1, MAX_NOTIFICATIONS_PAGE);
   const after = args.after == null ? BEFORE_FIRST_NOTIFICATION : notificationCursor('after', args.after);
+  return notificationsAfter(em, recipientId, after, first);
+}
+
+/**
+ * At most `first` of `recipientId`'s notifications with ids greater than `after` (a 20-digit id),
+ * oldest first. No authorization: for callers that already authorized the recipient.
+ */
+export function notificationsAfter(em: EntityManager, recipientId: string, after: string, first: number): Promise<Notification[]> {
   return em.find(Notification, { recipientId, id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: first });
 }
 

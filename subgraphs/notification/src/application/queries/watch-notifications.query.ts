@@ -1,13 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { NotificationAdded } from '@supergraph/contracts';
-import { LiveFeed, replayThenLive } from '@supergraph/kernel';
-import { ensure } from '@supergraph/kernel/domain';
+import { Caller, LiveFeed, replayThenLive } from '@supergraph/kernel';
 import { Notification, notificationCursor } from '../../domain/notification';
-import { latestNotificationId, listNotifications, MAX_NOTIFICATIONS_PAGE } from './list-notifications.query';
+import { notificationRecipient } from '../notification-access';
+import { latestNotificationId, MAX_NOTIFICATIONS_PAGE, notificationsAfter } from './list-notifications.query';
 
 /** `notificationAdded(...)` arguments (CONTRACT.md). */
 export interface WatchNotifications {
-  recipientId: string;
+  /** Whose notifications; absent: the caller's own. */
+  recipientId?: string | null;
   /** Replay the stored notifications with ids greater than this one first (1 to 20 digits); null: only those stored from now on. */
   after?: string | null;
 }
@@ -20,11 +21,14 @@ export interface WatchNotifications {
  * registered first, then the start cursor is read, then notifications are read from the store page by
  * page (a fresh fork of `em` per read) and again on each wake-up. Ids are commit-ordered, so every
  * notification below one already read is committed: no gap and no duplicate at the seam, whichever
- * replica stored them and in whatever order their events arrive. Throws `BAD_USER_INPUT` naming
- * `recipientId` when empty or `after` when not a notification id, before anything is registered.
+ * replica stored them and in whatever order their events arrive. The recipient defaults to the
+ * caller and is authorized as for `notifications` (`notificationRecipient`) when the subscription
+ * starts. Throws, before anything is registered, `UNAUTHENTICATED` without an end user, `FORBIDDEN`
+ * naming `recipientId` for someone else's id (unless admin), `BAD_USER_INPUT` naming `recipientId`
+ * when blank or `after` when not a notification id.
  */
-export function watchNotifications(em: EntityManager, added: LiveFeed<NotificationAdded>, args: WatchNotifications): Promise<AsyncIterableIterator<Notification>> {
-  const recipientId = ensure.id('recipientId', args.recipientId);
+export function watchNotifications(em: EntityManager, added: LiveFeed<NotificationAdded>, caller: Caller, args: WatchNotifications): Promise<AsyncIterableIterator<Notification>> {
+  const recipientId = notificationRecipient(caller, args.recipientId);
   const after = args.after == null ? null : notificationCursor('after', args.after);
   return replayThenLive<Notification, string>({
     listen: (wake) => added.listen(recipientId, wake),
@@ -32,7 +36,7 @@ export function watchNotifications(em: EntityManager, added: LiveFeed<Notificati
       await added.ready();
       return after ?? latestNotificationId(em.fork(), recipientId);
     },
-    fetch: (cursor, pageSize) => listNotifications(em.fork(), { recipientId, after: cursor, first: pageSize }),
+    fetch: (cursor, pageSize) => notificationsAfter(em.fork(), recipientId, cursor, pageSize),
     cursorOf: (notification) => notification.id,
     pageSize: MAX_NOTIFICATIONS_PAGE,
   });

@@ -1,4 +1,4 @@
-import { AggregateRoot, DomainError, ensure, invalidInput } from '@supergraph/kernel/domain';
+import { AggregateRoot, DomainError, ensure } from '@supergraph/kernel/domain';
 import type { BookingCanceled, BookingFacts, CancellationReason, TicketBooked } from '@supergraph/contracts';
 import type { SeatHold } from './seat-hold';
 import type { TicketInventory } from './ticket-inventory';
@@ -9,10 +9,10 @@ export type BookingStatus = 'BOOKED' | 'CANCELED';
 /** Most seats one booking may take (CONTRACT.md: `quantity` 1..10). */
 export const MAX_QUANTITY = 10;
 
-/** `bookTicket` input as it arrives (CONTRACT.md `BookTicketInput`); `customerId` is required until edge auth supplies it. */
+/** A `bookTicket` input (CONTRACT.md `BookTicketInput`) with the customer it books for settled (the application layer defaults it to the caller). */
 export interface BookTicket {
   ticketId: string;
-  customerId?: string | null;
+  customerId: string;
   /** Seats, 1..10; absent or null means 1. */
   quantity?: number | null;
 }
@@ -64,11 +64,10 @@ export class Booking extends AggregateRoot {
 
   /**
    * Validates a `bookTicket` input (CONTRACT.md rules). Throws `BAD_USER_INPUT` naming the field:
-   * `input.ticketId`, `input.customerId` (required for now), `input.quantity` (1..10).
+   * `input.ticketId`, `input.customerId` (blank), `input.quantity` (1..10).
    */
   static request(input: BookTicket): BookingRequest {
     const ticketId = ensure.id('input.ticketId', input.ticketId);
-    if (input.customerId == null) throw invalidInput('input.customerId', 'is required');
     const customerId = ensure.id('input.customerId', input.customerId);
     const quantity = ensure.intInRange('input.quantity', input.quantity ?? 1, 1, MAX_QUANTITY);
     return { ticketId, customerId, quantity };

@@ -9,6 +9,11 @@ export interface PaymentClientOptions {
   timeoutMs: number;
   /** Where the breaker's state and events are reported (booking's `runtime.metrics`). */
   metrics?: BreakerMetrics;
+  /**
+   * Booking's service credential for each call (`() => runtime.credentials.forService('booking')`):
+   * payment approves only calls that carry it.
+   */
+  credential: () => Promise<string>;
 }
 
 const APPROVE = `mutation ApprovePayment($input: ApprovePaymentInput!) {
@@ -17,10 +22,11 @@ const APPROVE = `mutation ApprovePayment($input: ApprovePaymentInput!) {
 
 /**
  * Booking's sync client of the payment context (SPEC.md 1.4, 1.5; ARCHITECTURE.md "Sync
- * calls"): the kernel `ServiceClient` with a timeout and an opossum breaker that opens when at
- * least half of the last calls (3 or more within 10 s) failed, fails fast while open and tries
- * again after 5 s. Payment's business errors pass through (`PAYMENT_DECLINED`, `CONFLICT`,
- * `BAD_USER_INPUT`); slow, down or open → `PAYMENT_UNAVAILABLE` "try again later".
+ * calls"): the kernel `ServiceClient`, signing every call with booking's service credential,
+ * with a timeout and an opossum breaker that opens when at least half of the last calls (3 or
+ * more within 10 s) failed, fails fast while open and tries again after 5 s. Payment's business
+ * errors pass through (`PAYMENT_DECLINED`, `CONFLICT`, `BAD_USER_INPUT`); slow, down or open →
+ * `PAYMENT_UNAVAILABLE` "try again later".
  */
 export class PaymentClient implements PaymentPort {
   private readonly client: ServiceClient;
@@ -35,6 +41,7 @@ export class PaymentClient implements PaymentPort {
       volumeThreshold: 3,
       resetTimeoutMs: 5000,
       metrics: options.metrics,
+      credential: options.credential,
     });
   }
 

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
-import { uniqueLoader } from '@supergraph/kernel';
+import { Caller, requireUser, uniqueLoader } from '@supergraph/kernel';
 import { Payment } from '../../domain/payment';
+import { requirePayer } from '../payment-access';
 
 /**
  * Payments as clients see them (SPEC.md 1.4, 1.8, 1.9) by `key`: `id` (`payment`, `Payment`
@@ -11,4 +12,16 @@ import { Payment } from '../../domain/payment';
 export function paymentLoader(em: EntityManager, key: 'id' | 'bookingId'): DataLoader<string, Payment | null> {
   const rows = uniqueLoader(em, Payment, key);
   return new DataLoader(async (keys) => (await rows.loadMany(keys)).map((row) => (row instanceof Payment && row.isVoided() ? null : row)));
+}
+
+/**
+ * The payment `payments` (a `paymentLoader`) finds for `key`, or null when there is none:
+ * `payment(id)`, `Payment` references, `Booking.payment`. Only its payer or admin may see it.
+ * Throws `UNAUTHENTICATED` (before looking anything up) or `FORBIDDEN`.
+ */
+export async function findPayment(caller: Caller, payments: Pick<DataLoader<string, Payment | null>, 'load'>, key: string): Promise<Payment | null> {
+  requireUser(caller);
+  const payment = await payments.load(key);
+  if (payment) requirePayer(caller, payment);
+  return payment;
 }

@@ -1,10 +1,14 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { AbandonReason } from '@supergraph/contracts';
-import { EventMeta, Logger, newId, ServiceUnavailableError, UnitOfWork } from '@supergraph/kernel';
+import { Caller, EventMeta, Logger, newId, ServiceUnavailableError, UnitOfWork } from '@supergraph/kernel';
 import { DomainError } from '@supergraph/kernel/domain';
 import { BookTicket, Booking } from '../../../domain/booking';
 import { SeatHold } from '../../../domain/seat-hold';
+import { customerOfNewBooking } from '../../booking-access';
 import { lockHold, lockInventory, releaseHold } from '../../seat-holds';
+
+/** `bookTicket` input as it arrives: `customerId` is optional and defaults to the caller. */
+export type BookTicketCommand = Omit<BookTicket, 'customerId'> & { customerId?: string | null };
 
 /** What booking asks payment to approve: `bookingId` is the idempotency key. */
 export interface PaymentRequest {
@@ -46,6 +50,9 @@ function mayHaveApproved(error: unknown): boolean {
 /**
  * `bookTicket` (SPEC.md 1.4, 1.5, 1.13): reserve first, then pay. A booking exists only if its
  * payment was approved, and a customer is only charged for seats that are theirs.
+ * 0. Authorizes the caller before anything else (`customerOfNewBooking`): a customer books for
+ *    themselves (`input.customerId` defaults to them), admin for anyone; `UNAUTHENTICATED`
+ *    (anonymous), `FORBIDDEN` (an organizer; someone else's `input.customerId`).
  * 1. Validates the input: `BAD_USER_INPUT` (`input.customerId`, `input.quantity` 1..10).
  * 2. Transaction 1, the ticket's inventory row locked: re-checks it and holds the seats in a
  *    `SeatHold` whose id is the new booking's id: `NOT_FOUND` (booking has not heard of the
@@ -77,8 +84,8 @@ export class BookTicketHandler {
     private readonly options: BookTicketOptions,
   ) {}
 
-  async execute(em: EntityManager, meta: EventMeta, input: BookTicket): Promise<Booking> {
-    const request = Booking.request(input);
+  async execute(em: EntityManager, meta: EventMeta, caller: Caller, input: BookTicketCommand): Promise<Booking> {
+    const request = Booking.request({ ...input, customerId: customerOfNewBooking(caller, input.customerId) });
     const hold = await this.uow.run(em, meta, async (tx) => {
       const taken = SeatHold.take(newId(), await lockInventory(tx, request.ticketId), request, { ttlMs: this.options.holdTtlMs, correlationId: meta.correlationId });
       tx.persist(taken);
