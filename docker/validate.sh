@@ -7,13 +7,15 @@
 #    - `docker compose config -q` when the compose plugin is installed (it needs no engine);
 #    - otherwise the same Compose Specification JSON schema that docker compose embeds, vendored in
 #      docker/validate/compose-spec.schema.json, checked with ajv (root devDependencies `ajv`, `yaml`);
-#    - always: docker/validate/compose.cjs wiring checks against packages/kernel/src/catalog.ts.
+#    - always: docker/validate/compose.cjs wiring checks against packages/kernel/src/catalog.ts
+#      (and the authentication keys of docker/validate/auth-keys.cjs).
 # 2. docker/Dockerfile: docker/validate/dockerfile.cjs (COPY sources exist and are not
 #    .dockerignored, stages, non-root USER, HEALTHCHECK, CMD, npm/node versions); plus hadolint
 #    when it is on PATH.
 # 3. docker/k8s/: docker/validate/k8s.cjs (Kubernetes 1.27 schemas of the npm package
 #    kubernetes-models, unknown fields rejected; probes, resources, maxUnavailable 0, selectors,
-#    HPA targets, the router's PDB, stores and URLs against the kernel catalog and compose).
+#    HPA targets, the router's PDB, stores and URLs against the kernel catalog and compose, the
+#    authentication keys of docker/validate/auth-keys.cjs).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

@@ -19,7 +19,11 @@
  *    subgraph's store of the kind of its polyglot profile on a service of that kind (SQLite on a
  *    volume), REDIS_URL on a compose service, every `<NAME>_URL` pointing at
  *    http://<name>:<port>/graphql, the router knowing every subgraph and waiting for each to be
- *    healthy, and every sync client (`src/infrastructure/clients/<context>.client.ts`) configured.
+ *    healthy, every sync client (`src/infrastructure/clients/<context>.client.ts`) configured, and
+ *    the authentication keys each service reads (docker/validate/auth-keys.cjs: router
+ *    ROUTER_CREDENTIAL_SECRET + JWT_SECRET, subgraphs ROUTER_CREDENTIAL_SECRET +
+ *    SERVICE_CREDENTIAL_SECRET) present, passed through (`NAME:`) or ≥ 32 characters, never an
+ *    empty string, no key a service does not read, one value per key and a different one per key.
  *
  * Exit 0 when valid; 1 listing every problem otherwise; 2 on a usage or setup error.
  * Needs the root devDependencies `yaml` and `ajv` (and `typescript` to read the catalog).
@@ -27,6 +31,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { authKeys, devSecrets, secretValueProblems, sharedSecretProblems } = require('./auth-keys.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -353,6 +358,9 @@ if (catalog) {
     return host;
   };
   const imageOf = (name) => String(services[name]?.image ?? '');
+  const dev = devSecrets(ROOT);
+  /** Service -> { authentication key -> its value, or `<KEY from the shell>` when passed through }. */
+  const authValues = {};
 
   for (const entry of entries) {
     const at = `services.${entry.name}`;
@@ -364,6 +372,21 @@ if (catalog) {
     const vars = environment(service);
     if (buildArg(service, 'SERVICE_WORKSPACE') !== entry.workspace) error(`${at}.build.args.SERVICE_WORKSPACE`, `must be '${entry.workspace}' (catalog), got '${buildArg(service, 'SERVICE_WORKSPACE')}'`);
     if (vars.SERVICE_HOST !== undefined && vars.SERVICE_HOST !== '0.0.0.0') error(`${at}.environment`, 'SERVICE_HOST must be 0.0.0.0 in a container');
+
+    // Authentication keys: exactly those the service reads, passed through (null) or set.
+    const keys = authKeys(entry === catalog.ROUTER, false);
+    const known = {};
+    const shared = {};
+    for (const key of keys.required) {
+      if (!(key in vars)) error(`${at}.environment`, `${key} is missing: pass it through from the shell or docker/.env (\`${key}:\` with no value)`);
+      else if (vars[key] === null) shared[key] = `<${key} from the shell>`;
+      else if (vars[key] !== '') known[key] = shared[key] = String(vars[key]);
+    }
+    for (const key of keys.forbidden) if (key in vars) error(`${at}.environment`, `${key} is set: ${entry.name} never reads it, holding it only widens who could forge credentials`);
+    for (const key of keys.reads) if (vars[key] === '') error(`${at}.environment.${key}`, `empty string (an empty secret or URL fails the configuration check): set a value or pass it through with \`${key}:\` (no value, not \`\${${key}:-}\`)`);
+    for (const problem of secretValueProblems(known, dev, vars.NODE_ENV === 'production')) error(`${at}.environment`, problem);
+    authValues[entry.name] = shared;
+
     const port = portOf(entry);
     if (!Number.isInteger(port) || port <= 0) error(`${at}.environment`, `${envName(entry.name, 'PORT')} is not a port`);
 
@@ -423,6 +446,7 @@ if (catalog) {
       if (host && dependsOn(service)[host]?.condition !== 'service_healthy') error(`${at}.depends_on`, `must wait for its store '${host}' with condition service_healthy`);
     }
   }
+  for (const problem of sharedSecretProblems(authValues)) error('services', problem);
 }
 
 /**

@@ -19,7 +19,11 @@
  *    cpu/memory requests and limits (requests <= limits), enableServiceLinks false, runAsNonRoot,
  *    SHUTDOWN_DELAY_MS > 0 covered by terminationGracePeriodSeconds (+15 s), every subgraph with
  *    CONSUMER_NAME from metadata.name, its `<NAME>_DB_URL` from a Secret on PostgreSQL or MySQL
- *    (never SQLite: replicas) and REDIS_URL; the router and each sync client with every
+ *    (never SQLite: replicas) and REDIS_URL; the authentication keys each service reads
+ *    (docker/validate/auth-keys.cjs: router ROUTER_CREDENTIAL_SECRET + JWT_SECRET unless
+ *    JWT_JWKS_URL is set, subgraphs ROUTER_CREDENTIAL_SECRET + SERVICE_CREDENTIAL_SECRET) from a
+ *    Secret, no other, ≥ 32 characters, not the development defaults with NODE_ENV=production, one
+ *    value per key across services and a different one per key; the router and each sync client with every
  *    `<NAME>_URL` = http://<name>:<port>/graphql of an existing Service; ConfigMap/Secret
  *    references resolving; HPAs for router and booking targeting existing Deployments that leave
  *    `replicas` to them; a PodDisruptionBudget selecting the router's pods that still allows a
@@ -32,6 +36,7 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { authKeys, devSecrets, secretValueProblems, sharedSecretProblems } = require('./auth-keys.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const rel = (p) => path.relative(ROOT, p) || '.';
@@ -248,6 +253,9 @@ function validateK8s(dir = path.join(ROOT, 'docker', 'k8s')) {
   if (catalog) {
     const entries = [catalog.ROUTER, ...catalog.SUBGRAPHS];
     const subgraphNames = catalog.SUBGRAPHS.map((s) => s.name);
+    const dev = devSecrets(ROOT);
+    /** Deployment -> { authentication key -> value from its Secret }. */
+    const authValues = {};
     for (const entry of entries) {
       const upper = entry.name.toUpperCase();
       const isRouter = entry === catalog.ROUTER;
@@ -359,6 +367,18 @@ function validateK8s(dir = path.join(ROOT, 'docker', 'k8s')) {
         if (!env.REDIS_URL) error(cw, 'REDIS_URL is not set');
         else if (!/^rediss?:\/\//.test(env.REDIS_URL.value ?? '')) error(cw, `REDIS_URL ${env.REDIS_URL.value} is not a redis:// URL`);
       }
+      // authentication keys: exactly those this service reads, each from a Secret
+      const keys = authKeys(isRouter, !!env.JWT_JWKS_URL?.value);
+      const known = {};
+      for (const key of keys.required) {
+        if (!env[key]) error(cw, `${key} is not set: ${isRouter ? 'the router' : 'every subgraph'} needs it (secretKeyRef to Secret supergraph-auth)`);
+        else if (!env[key].secret) error(cw, `${key} comes from ${env[key].source}: keys belong in a Secret`);
+        else if (typeof env[key].value === 'string') known[key] = env[key].value;
+      }
+      for (const key of keys.forbidden) if (env[key]) error(cw, `${key} is set (${env[key].source}): ${isRouter ? 'the router' : 'a subgraph'} never reads it, holding it only widens who could forge credentials`);
+      for (const key of keys.reads) if (env[key]?.value === '') error(cw, `${key} is an empty string: leave it out when unused (an empty secret or URL fails the configuration check)`);
+      for (const problem of secretValueProblems(known, dev, (env.NODE_ENV?.value ?? 'production') === 'production')) error(cw, problem); // the image's default is production
+      authValues[entry.name] = known;
       // URLs of the subgraphs this service calls: the router all, a subgraph its sync clients
       let callees = [];
       if (isRouter) callees = subgraphNames;
@@ -383,6 +403,7 @@ function validateK8s(dir = path.join(ROOT, 'docker', 'k8s')) {
         else if (resolvePort(sp.targetPort ?? sp.port)?.containerPort !== port) error(sw, `port ${sp.port} targetPort ${sp.targetPort} is not container port ${port} of Deployment ${entry.name}`);
       }
     }
+    for (const problem of sharedSecretProblems(authValues)) error(rel(dir), problem);
     // HPAs
     for (const name of ['router', 'booking']) if (!hpas.some((h) => h.v.spec?.scaleTargetRef?.name === name)) error(rel(dir), `no HorizontalPodAutoscaler for Deployment ${name}`);
     for (const pdbName of ['router']) if (!pdbs.some((p) => deployments.some((d) => d.name === pdbName && matches(p.v.spec?.selector?.matchLabels, podLabels(d))))) error(rel(dir), `no PodDisruptionBudget selects the ${pdbName} pods`);

@@ -46,6 +46,13 @@ describe('docker/validate/k8s.cjs', () => {
     ['an SQLite store', 'secrets.yaml', (t: string) => t.replace(/MYPAGE_DB_URL: .*/, 'MYPAGE_DB_URL: /data/mypage.sqlite'), /MYPAGE_DB_URL \/data\/mypage.sqlite is not PostgreSQL or MySQL/],
     ['CONSUMER_NAME not from the pod name', 'notification.yaml', (t: string) => t.replace('fieldPath: metadata.name', 'fieldPath: spec.nodeName'), /CONSUMER_NAME must come from the pod name/],
     ['a router URL off its Service', 'config.yaml', (t: string) => t.replace('http://booking:4002/graphql', 'http://booking:4012/graphql'), /BOOKING_URL is http:\/\/booking:4012\/graphql/],
+    ['a subgraph missing an auth key', 'payment.yaml', (t: string) => t.replace(/ {12}- name: SERVICE_CREDENTIAL_SECRET.*\n(?: {14}.*\n)+/, ''), /Deployment\/payment container payment: SERVICE_CREDENTIAL_SECRET is not set/],
+    ['the router missing its JWT key', 'router.yaml', (t: string) => t.replace(/ {12}- name: JWT_SECRET.*\n(?: {14}.*\n)+/, ''), /Deployment\/router container router: JWT_SECRET is not set/],
+    ['an auth key the Secret lacks', 'router.yaml', (t: string) => t.replace('key: JWT_SECRET', 'key: JWT_KEY'), /Deployment\/router container router: env JWT_SECRET: Secret supergraph-auth has no key JWT_KEY/],
+    ['the service key on the router', 'router.yaml', (t: string) => t.replace(/(- name: )JWT_SECRET(.*\n(?: {14}.*\n)+? {18}key: )JWT_SECRET/, '$1SERVICE_CREDENTIAL_SECRET$2SERVICE_CREDENTIAL_SECRET'), /router: SERVICE_CREDENTIAL_SECRET is set .*never reads it/],
+    ['an auth key too short', 'secrets.yaml', (t: string) => t.replace(/^( {2}ROUTER_CREDENTIAL_SECRET: ).*/m, '$1CHANGE-ME'), /Deployment\/ticket container ticket: ROUTER_CREDENTIAL_SECRET has 9 characters: at least 32/],
+    ['a development default in production', 'secrets.yaml', (t: string) => t.replace(/^( {2}JWT_SECRET: ).*/m, '$1dev-only-jwt-secret-change-me-before-production'), /JWT_SECRET is the development default, refused with NODE_ENV=production/],
+    ['two auth keys with one value', 'secrets.yaml', (t: string) => t.replace(/^( {2}SERVICE_CREDENTIAL_SECRET: ).*/m, '$1CHANGE-ME-router-credential-secret-placeholder-0001'), /ROUTER_CREDENTIAL_SECRET and SERVICE_CREDENTIAL_SECRET have the same value/],
     ['a duplicate key', 'config.yaml', (t: string) => t.replace('LOG_LEVEL: info', 'LOG_LEVEL: info\n  LOG_LEVEL: debug'), /config.yaml#1: .*[Uu]nique/],
   ])('rejects %s', (_what, file, edit, expected) => {
     const errors = validateEdited(file, edit);

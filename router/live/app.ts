@@ -6,15 +6,22 @@
  * (backoff 0.5 s doubling to 5 s, forever; back to 0.5 s after a connection that stayed live 10 s),
  * so every resubscription is built afresh: it resumes `notificationAdded` after the newest
  * notification shown, and re-reads `myPage` (which is not resumable).
- * `?customerId=` pre-fills the form and connects at once.
+ * The customer signs in with a bearer token (`npm run token -- --sub alice`): it goes in the
+ * graphql-ws `connection_init` payload and in the `Authorization` header of the `myPage` read, and
+ * stays in this tab's sessionStorage (never in the URL). The router closes the socket with 4401
+ * when the token is refused or expires: the page then stops and asks for a new one.
  */
 import type { Client, FormattedExecutionResult } from 'graphql-ws/client';
 import { backoffMs, BookingRow, compareIds, ConnectionState, describeClose, describeError, MAX_NOTIFICATIONS, NotificationCursor, NotificationItem, supersedes } from './model.js';
 
 const ROW_FIELDS = 'bookingId ticketTitle quantity amount bookingStatus paymentStatus updatedAt booking { ticket { venue seatsLeft } payment { status } }';
-const MY_PAGE_UPDATED = `subscription LiveMyPage($customerId: ID!) { myPageUpdated(customerId: $customerId) { ${ROW_FIELDS} } }`;
-const MY_PAGE = `query LiveMyPageRows($customerId: ID!) { myPage(customerId: $customerId) { ${ROW_FIELDS} } }`;
-const NOTIFICATION_ADDED = 'subscription LiveNotifications($recipientId: ID!, $after: ID) { notificationAdded(recipientId: $recipientId, after: $after) { id kind message createdAt } }';
+// No identity arguments: they default to the token's subject.
+const MY_PAGE_UPDATED = `subscription LiveMyPage { myPageUpdated { ${ROW_FIELDS} } }`;
+const MY_PAGE = `query LiveMyPageRows { myPage { ${ROW_FIELDS} } }`;
+const NOTIFICATION_ADDED = 'subscription LiveNotifications($after: ID) { notificationAdded(after: $after) { id kind message createdAt } }';
+/** Close code of a refused or expired token (the router's; graphql-ws `Unauthorized`): reconnecting with the same token cannot help. */
+const UNAUTHORIZED = 4401;
+const TOKEN_KEY = 'live.token';
 
 /** How often the client pings the router, and how long it waits for the pong before giving the connection up, ms. */
 const PING_EVERY_MS = 10_000;
@@ -161,6 +168,8 @@ interface ConnectionEnd {
   wasLive: boolean;
   liveForMs: number;
   reason: string;
+  /** The router refused the token (4401): stop instead of reconnecting. */
+  signedOut?: boolean;
 }
 
 /**
@@ -176,7 +185,7 @@ class LiveSession {
   private readonly reads = new AbortController();
 
   constructor(
-    private readonly customerId: string,
+    private readonly token: string,
     private readonly view: View,
   ) {}
 
@@ -188,6 +197,12 @@ class LiveSession {
       this.view.setState(everLive || attempt > 0 ? 'reconnecting' : 'connecting', attempt > 0 ? `attempt ${attempt + 1}` : '');
       const end = await this.connectOnce();
       if (this.stopped) return;
+      if (end.signedOut) {
+        this.view.setState('offline', end.reason);
+        this.view.setProblem(`signed out: ${end.reason}. Paste a new token.`);
+        sessionStorage.removeItem(TOKEN_KEY);
+        return;
+      }
       everLive ||= end.wasLive;
       if (end.liveForMs >= STABLE_AFTER_MS) attempt = 0;
       const delay = backoffMs(attempt);
@@ -233,6 +248,7 @@ class LiveSession {
       let rereadTimer: ReturnType<typeof setTimeout> | undefined;
       const client: Client = graphqlWs.createClient({
         url: graphqlWsUrl,
+        connectionParams: { authorization: `Bearer ${this.token}` },
         lazy: true,
         retryAttempts: 0, // this loop reconnects, with fresh subscription variables
         shouldRetry: () => false,
@@ -253,10 +269,10 @@ class LiveSession {
           pong: (received) => {
             if (received) clearTimeout(pongTimer);
           },
-          closed: (event) => end(describeClose(event), true),
+          closed: (event) => end(describeClose(event), true, (event as { code?: number }).code === UNAUTHORIZED),
         },
       });
-      const end = (reason: string, closed = false) => {
+      const end = (reason: string, closed = false, signedOut = false) => {
         if (ended) return;
         ended = true;
         this.endCurrent = undefined;
@@ -266,12 +282,12 @@ class LiveSession {
         disposeNotifications();
         Promise.resolve(client.dispose()).catch(() => undefined); // no retry by the client, even after a 1000 close
         if (!closed) client.terminate(); // closes the socket now, whatever state it is in
-        resolve({ wasLive: liveSince !== undefined, liveForMs: liveSince === undefined ? 0 : Date.now() - liveSince, reason });
+        resolve({ wasLive: liveSince !== undefined, liveForMs: liveSince === undefined ? 0 : Date.now() - liveSince, reason, signedOut });
       };
       this.endCurrent = () => end('stopped');
 
       const disposeMyPage = client.subscribe<{ myPageUpdated: BookingRow }>(
-        { query: MY_PAGE_UPDATED, variables: { customerId: this.customerId } },
+        { query: MY_PAGE_UPDATED },
         {
           next: (result) => {
             if (ended) return;
@@ -284,7 +300,7 @@ class LiveSession {
       );
       // Built now, for this connection: resumes after the newest notification shown so far.
       const disposeNotifications = client.subscribe<{ notificationAdded: NotificationItem }>(
-        { query: NOTIFICATION_ADDED, variables: { recipientId: this.customerId, after: this.cursor.after } },
+        { query: NOTIFICATION_ADDED, variables: { after: this.cursor.after } },
         {
           next: (result) => {
             if (ended) return;
@@ -300,13 +316,13 @@ class LiveSession {
   }
 
   /** A subscription's error: a GraphQL error list is shown as a problem; a close is the connection's end. */
-  private subscriptionFailed(end: (reason: string) => void, what: string, error: unknown): void {
+  private subscriptionFailed(end: (reason: string, closed?: boolean, signedOut?: boolean) => void, what: string, error: unknown): void {
     if (Array.isArray(error)) {
       const message = `${what}: ${describeError(error)}`;
       this.view.setProblem(message);
       end(message);
     } else {
-      end(describeClose(error));
+      end(describeClose(error), false, (error as { code?: number } | null)?.code === UNAUTHORIZED);
     }
   }
 
@@ -319,8 +335,8 @@ class LiveSession {
     try {
       const response = await fetch(graphqlHttpUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        body: JSON.stringify({ query: MY_PAGE, variables: { customerId: this.customerId } }),
+        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${this.token}` },
+        body: JSON.stringify({ query: MY_PAGE }),
         signal: this.reads.signal,
       });
       const result = (await response.json()) as FormattedExecutionResult<{ myPage: BookingRow[] }>;
@@ -337,14 +353,27 @@ class LiveSession {
 
 const view = new View();
 const form = byId<HTMLFormElement>('customer-form');
-const input = byId<HTMLInputElement>('customer-id');
+const input = byId<HTMLInputElement>('access-token');
+const signedInAs = byId<HTMLElement>('signed-in-as');
 let session: LiveSession | undefined;
 
-function watch(customerId: string): void {
+/** The `sub` claim of a JWT, for display only (the router verifies the token), or undefined when unreadable. */
+function subjectOf(token: string): string | undefined {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) as { sub?: unknown };
+    return typeof payload.sub === 'string' ? payload.sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function watch(token: string): void {
   session?.stop();
   view.clear();
   view.setProblem('');
-  const current = new LiveSession(customerId, view);
+  const customerId = subjectOf(token) ?? 'unknown';
+  signedInAs.textContent = `as ${customerId}`;
+  const current = new LiveSession(token, view);
   session = current;
   current.run().catch((error: unknown) => {
     view.setState('offline');
@@ -355,17 +384,13 @@ function watch(customerId: string): void {
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const customerId = input.value.trim();
-  if (!customerId) return;
-  const url = new URL(location.href);
-  url.searchParams.set('customerId', customerId);
-  history.replaceState(null, '', url);
-  watch(customerId);
+  const token = input.value.trim().replace(/^Bearer\s+/i, '');
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  input.value = '';
+  watch(token);
 });
 window.addEventListener('online', () => session?.retryNow());
 
-const initial = new URL(location.href).searchParams.get('customerId')?.trim();
-if (initial) {
-  input.value = initial;
-  watch(initial);
-}
+const remembered = sessionStorage.getItem(TOKEN_KEY);
+if (remembered) watch(remembered);

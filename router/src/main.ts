@@ -10,6 +10,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, print } from 'graphql';
 import {
+  BearerAuth,
   CORRELATION_ID_HEADER,
   correlationIdFrom,
   createErrorFormatter,
@@ -17,6 +18,7 @@ import {
   createServiceMetrics,
   HTTP_STOP_GRACE_MS,
   httpErrorHandler,
+  InternalCredentials,
   mountHealth,
   mountMetrics,
   refuseUnanswerableRequests,
@@ -30,8 +32,16 @@ import {
   stopOnSignals,
   subgraph,
   SUBGRAPHS,
+  TokenError,
+  VerifiedToken,
 } from '@supergraph/kernel';
+import { authorizationParam, unauthenticated } from './auth/bearer-auth';
 import { routerConfig } from './config';
+import { clientAddress } from './edge/client-address';
+import { corsPolicy } from './edge/cors';
+import { edgeErrorFormatter } from './edge/errors';
+import { OperationLimits } from './edge/limits';
+import { RateLimits } from './edge/rate-limit';
 import { livePage } from './live-page';
 import { GatewayContext, SubgraphDataSource } from './subgraph-data-source';
 import { FederatedSubscriptions } from './subscriptions/federated-subscriptions';
@@ -45,9 +55,18 @@ import { UpstreamSockets } from './subscriptions/upstream';
  * a browser's GET on either gets Apollo Sandbox. Subscriptions (and any operation) over
  * graphql-ws on the same port and paths (`serveSubscriptions`, executed by
  * `FederatedSubscriptions`); a subscription sent over HTTP is a `BAD_REQUEST`. The live page at
- * `/live` (`livePage`). Each subgraph fetch is bounded by
- * `SUBGRAPH_TIMEOUT_MS`; a malformed or oversized (> 1 MB) body gets a GraphQL-shaped
- * `BAD_REQUEST`. `/metrics`: Prometheus text (`ServiceMetrics`: operations, subgraph fetches, live
+ * `/live` (`livePage`). Authentication: an `Authorization: Bearer <token>` header (over
+ * WebSocket, `authorization` in `connection_init`) is verified by `BearerAuth` (jose); a refused
+ * token is `UNAUTHENTICATED` (401, or close 4401), no token is an anonymous client; the verified
+ * identity reaches the subgraphs only in the router credential (`InternalCredentials`), and
+ * each context authorizes in its application layer. Each subgraph fetch is bounded by
+ * `SUBGRAPH_TIMEOUT_MS`; a malformed or oversized (> `MAX_BODY_BYTES`) body gets a GraphQL-shaped
+ * `BAD_REQUEST`. The edge (router/src/edge): CORS (`corsPolicy`) and CSRF prevention (Apollo
+ * Server's) over HTTP; over HTTP and WebSocket alike, rate limits per client address and per end
+ * user (`RateLimits`: `RATE_LIMITED`, 429) and operation limits (`OperationLimits`: depth,
+ * aliases, tokens, cost, directives; U+0000 in strings), no field suggestions in errors
+ * (`edgeErrorFormatter`); no automatic persisted queries; introspection only outside production.
+ * `/metrics`: Prometheus text (`ServiceMetrics`: operations, subgraph fetches, live
  * subscriptions). `/health/ready` is 200 only when every subgraph's own readiness answers 200
  * within 1 s. Stop (SIGTERM): readiness 503 for `SHUTDOWN_DELAY_MS`, then in-flight requests
  * get at most `HTTP_STOP_GRACE_MS`; WebSocket clients are closed with 1001 and the upstream
@@ -59,11 +78,13 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   const tracing = startTracing('router', env);
   const metrics = createServiceMetrics('router');
   const supergraphSdl = readFileSync(config.SUPERGRAPH_PATH ?? join(REPO_ROOT, 'schema', 'supergraph.graphql'), 'utf8');
+  const credentials = new InternalCredentials({ routerSecret: config.ROUTER_CREDENTIAL_SECRET });
+  const auth = new BearerAuth({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const dataSources = new Map<string, GraphQLDataSource<GatewayContext>>();
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
-      const dataSource = new SubgraphDataSource({ name, url: serviceUrl(subgraph(name), env), timeoutMs: config.SUBGRAPH_TIMEOUT_MS, metrics });
+      const dataSource = new SubgraphDataSource({ name, url: serviceUrl(subgraph(name), env), timeoutMs: config.SUBGRAPH_TIMEOUT_MS, credentials, metrics });
       dataSources.set(name, dataSource);
       return dataSource;
     },
@@ -74,6 +95,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   });
 
   const app = express();
+  app.set('trust proxy', config.trustProxy); // req.ip: the client behind the proxies TRUST_PROXY names
   const httpServer = createServer(app);
   let draining = false;
   app.use(refuseUnanswerableRequests(() => draining));
@@ -91,13 +113,31 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   mountMetrics(app, metrics);
 
   const production = config.NODE_ENV === 'production';
-  const formatError = createErrorFormatter(logger);
+  const formatError = edgeErrorFormatter(createErrorFormatter(logger));
+  const limits = new OperationLimits({
+    maxDepth: config.MAX_DEPTH,
+    maxAliases: config.MAX_ALIASES,
+    maxTokens: config.MAX_TOKENS,
+    maxCost: config.MAX_COST,
+    maxDirectives: config.MAX_DIRECTIVES,
+    production,
+  });
+  const rateLimits = await RateLimits.start(
+    { perSubject: config.RATE_LIMIT_PER_SUBJECT, perIp: config.RATE_LIMIT_PER_IP, windowS: config.RATE_LIMIT_WINDOW_S, redisUrl: config.REDIS_URL, namespace: config.EVENTS_NAMESPACE },
+    logger.child({ component: 'rate-limit' }),
+  );
   const server = new ApolloServer<GatewayContext>({
     gateway,
     formatError,
     includeStacktraceInErrorResponses: false,
+    csrfPrevention: true,
+    persistedQueries: false,
+    introspection: !production,
+    validationRules: limits.apollo.validationRules,
     stopOnTerminationSignals: false,
     plugins: [
+      ...limits.apollo.plugins,
+      rateLimits.subjectPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: HTTP_STOP_GRACE_MS }),
       production ? ApolloServerPluginLandingPageProductionDefault() : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
       subscriptionsOverWebSocketOnly,
@@ -108,15 +148,22 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   app.use(livePage());
   app.use(
     ['/graphql', '/'],
-    express.json({ limit: '1mb' }),
+    corsPolicy(config.corsOrigins),
+    rateLimits.ipLimit(),
+    express.json({ limit: config.MAX_BODY_BYTES }),
+    limits.requestLimits(),
     routerTraceMiddleware(),
     expressMiddleware(server, {
-      context: async ({ req }) => ({ correlationId: correlationIdFrom(req.headers[CORRELATION_ID_HEADER]) }),
+      context: async ({ req }) => ({ correlationId: correlationIdFrom(req.headers[CORRELATION_ID_HEADER]), identity: await identify(auth, req.headers.authorization) }),
     }),
   );
   app.use(httpErrorHandler(logger));
 
-  const upstream = new UpstreamSockets({ urlOf: (name) => serviceUrl(subgraph(name), env), logger: logger.child({ component: 'subscriptions' }) });
+  const upstream = new UpstreamSockets({
+    urlOf: (name) => serviceUrl(subgraph(name), env),
+    credential: (identity) => credentials.forRouter(identity),
+    logger: logger.child({ component: 'subscriptions' }),
+  });
   const subscriptions = new FederatedSubscriptions({
     planner: () => planner,
     apiSchema: () => gateway.schema!,
@@ -134,10 +181,15 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     subscriptions,
     formatError,
     logger,
-    executeOperation: async ({ document, operationName, variables, connectionParams }) => {
+    limits,
+    admit: (client) => rateLimits.admit(client),
+    clientAddress: (request) => clientAddress(request, config.trustProxy),
+    maxPayloadBytes: config.MAX_BODY_BYTES,
+    authenticate: (connectionParams) => auth.identify(authorizationParam(connectionParams)),
+    executeOperation: async ({ document, operationName, variables, connectionParams, identity }) => {
       const response = await server.executeOperation(
         { query: print(document), operationName, variables },
-        { contextValue: { correlationId: correlationIdFrom(stringOrUndefined(connectionParams[CORRELATION_ID_HEADER])) } },
+        { contextValue: { correlationId: correlationIdFrom(stringOrUndefined(connectionParams[CORRELATION_ID_HEADER])), identity } },
       );
       return response.body.kind === 'single' ? response.body.singleResult : { errors: [new GraphQLError('incremental delivery is not supported over WebSocket')] };
     },
@@ -156,6 +208,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
       await webSockets.dispose();
       await upstream.dispose();
       await server.stop();
+      await rateLimits.close();
       await tracing.shutdown();
       logger.info('router stopped');
     })());
@@ -180,6 +233,18 @@ const subscriptionsOverWebSocketOnly = {
     };
   },
 };
+
+/** The identity of an HTTP request's `Authorization` header (null: none sent); a refused token is `UNAUTHENTICATED` (401). */
+async function identify(auth: BearerAuth, authorization: string | undefined) {
+  let verified: VerifiedToken | null;
+  try {
+    verified = await auth.identify(authorization);
+  } catch (error) {
+    if (error instanceof TokenError) throw unauthenticated(error);
+    throw error;
+  }
+  return verified?.identity ?? null;
+}
 
 function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;

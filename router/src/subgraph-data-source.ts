@@ -1,11 +1,16 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { CORRELATION_ID_HEADER, injectTraceHeaders } from '@supergraph/kernel';
+import { CALLER_HEADER, CORRELATION_ID_HEADER, Identity, injectTraceHeaders, InternalCredentials } from '@supergraph/kernel';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { dedupeRepresentations, fanOutEntities } from './fetch/dedupe-representations';
+import { shareInFlight } from './fetch/share-in-flight';
+import { undiciFetcher } from './fetch/undici-fetcher';
 
 /** What the router knows about a client request, available to every subgraph fetch. */
 export interface GatewayContext {
   /** From the client's `x-correlation-id` header when acceptable, else new; forwarded to every subgraph so the events a request causes share it. */
   correlationId: string;
+  /** The client's verified end user (its bearer token), or null for an anonymous client; forwarded in the router credential. */
+  identity: Identity | null;
 }
 
 /** How the router reaches one subgraph. */
@@ -16,17 +21,24 @@ export interface SubgraphDataSourceOptions {
   url: string;
   /** Upper bound of one fetch (request and response body), ms (`SUBGRAPH_TIMEOUT_MS`). */
   timeoutMs: number;
+  /** Signs the router credential (`x-supergraph-caller`) every subgraph fetch carries. */
+  credentials: InternalCredentials;
   /** Told how long each fetch took and whether it failed (`subgraph_fetch_duration_seconds`; the router's `ServiceMetrics`). */
   metrics?: { subgraphFetched(subgraph: string, outcome: 'ok' | 'error', seconds: number): void };
 }
 
-type Fetcher = RemoteGraphQLDataSource['fetcher'];
 type GatewayResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 
 /**
  * The stock data source, plus:
+ * - the router credential (`x-supergraph-caller`, `InternalCredentials.forRouter`) naming the
+ *   client's verified identity on every subgraph request; subgraphs answer nothing without it;
  * - the correlation id header on every subgraph request (ARCHITECTURE.md "Events": correlation
  *   ids flow from the client's request into the envelopes);
+ * - subgraph fetches on `undici.request` over a keep-alive pool (`undiciFetcher`), identical
+ *   queries of the same caller in flight at once sent once (`shareInFlight`);
+ * - `_entities` fetches carry each distinct representation once (`dedupeRepresentations`), the
+ *   gateway sending one per position in the result;
  * - a per-fetch timeout: a subgraph that does not answer within `timeoutMs` fails that fetch
  *   (`INTERNAL_SERVER_ERROR` to the client, the router logs which subgraph) instead of holding
  *   the client's request;
@@ -38,16 +50,20 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
   private readonly subgraph: string;
   private readonly timeoutMs: number;
   private readonly metrics?: SubgraphDataSourceOptions['metrics'];
+  private readonly credentials: InternalCredentials;
 
   constructor(options: SubgraphDataSourceOptions) {
     super({ url: options.url });
     this.subgraph = options.name;
+    this.credentials = options.credentials;
     this.timeoutMs = options.timeoutMs;
     this.metrics = options.metrics;
-    this.fetcher = (url, init) => fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) }) as unknown as ReturnType<Fetcher>;
+    this.fetcher = shareInFlight(undiciFetcher({ timeoutMs: this.timeoutMs }).fetcher, { keyHeaders: [CALLER_HEADER] });
   }
 
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+  override async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<void> {
+    // Only what the router verified goes out: the credential is made here, never copied from the client.
+    request.http?.headers.set(CALLER_HEADER, await this.credentials.forRouter(('identity' in context && context.identity) || null));
     if ('correlationId' in context && context.correlationId) request.http?.headers.set(CORRELATION_ID_HEADER, context.correlationId);
     // W3C `traceparent` of the gateway's active `gateway.fetch` span (nothing while tracing is off).
     if (request.http) injectTraceHeaders((name, value) => request.http!.headers.set(name, value));
@@ -58,12 +74,21 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     const started = process.hrtime.bigint();
     let outcome: 'ok' | 'error' = 'error';
     try {
-      const response = await this.fetchOnce(options);
+      const response = await this.fetchDeduplicated(options);
       if (!response.errors?.length) outcome = 'ok';
       return response;
     } finally {
       this.metrics?.subgraphFetched(this.subgraph, outcome, Number(process.hrtime.bigint() - started) / 1e9);
     }
+  }
+
+  /** An `_entities` fetch goes out with each distinct representation once; its entities and errors are fanned back out to every original position. */
+  private async fetchDeduplicated(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {
+    const representations = options.request.variables?.representations;
+    const deduped = Array.isArray(representations) ? dedupeRepresentations(representations) : undefined;
+    if (!deduped) return this.fetchOnce(options);
+    const request = { ...options.request, variables: { ...options.request.variables, representations: deduped.unique } };
+    return fanOutEntities(await this.fetchOnce({ ...options, request }), deduped.uniqueIndexOf);
   }
 
   private async fetchOnce(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayResponse> {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackHandle } from '@supergraph/stack';
-import { ARTIFACTS_DIR, gqlData, PolyglotStack, startPolyglotStack, tcpProxy, TcpProxy, waitFor } from '@supergraph/testing';
+import { ARTIFACTS_DIR, bearer, gqlData, PolyglotStack, startPolyglotStack, tcpProxy, TcpProxy, waitFor } from '@supergraph/testing';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 
 jest.setTimeout(180_000);
@@ -81,11 +81,11 @@ describe('live page served by the router (Chromium, real processes)', () => {
 
   it('shows bookings and notifications live, and after a cut connection resumes with each missed notification exactly once', async () => {
     const customer = 'lina';
-    const ticket = (await gqlData(url, 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id } }', { input: { title: 'Live Night', venue: 'Seoul Arts Center', price: 30_000, seats: 10, organizerId: 'org-live' } })).registerTicket;
+    const ticket = (await gqlData(url, 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id } }', { input: { title: 'Live Night', venue: 'Seoul Arts Center', price: 30_000, seats: 10 } }, await bearer('org-live', 'organizer'))).registerTicket;
     await waitFor('the ticket to be bookable', async () => (await gqlData(url, 'query($id: ID!) { ticket(id: $id) { seatsLeft } }', { id: ticket.id })).ticket.seatsLeft === 10);
-    const book = async (): Promise<string> => (await gqlData(url, 'mutation($input: BookTicketInput!) { bookTicket(input: $input) { id } }', { input: { ticketId: ticket.id, customerId: customer, quantity: 1 } })).bookTicket.id;
+    const book = async (): Promise<string> => (await gqlData(url, 'mutation($input: BookTicketInput!) { bookTicket(input: $input) { id } }', { input: { ticketId: ticket.id, quantity: 1 } }, await bearer(customer))).bookTicket.id;
     type Stored = { id: string; kind: string; correlationId: string };
-    const stored = async (): Promise<Stored[]> => (await gqlData(url, 'query($r: ID!) { notifications(recipientId: $r, first: 200) { id kind correlationId } }', { r: customer })).notifications;
+    const stored = async (): Promise<Stored[]> => (await gqlData(url, '{ notifications(first: 200) { id kind correlationId } }', {}, await bearer(customer))).notifications;
     const storedNotice = (kind: string, bookingId: string) => waitFor(`${kind} of ${bookingId} stored`, async () => (await stored()).find((n) => n.kind === kind && n.correlationId === bookingId));
 
     page = await browser.newPage();
@@ -96,7 +96,7 @@ describe('live page served by the router (Chromium, real processes)', () => {
     // Every `myPage` read the page makes over HTTP: a row that appears without one was pushed.
     let myPageReads = 0;
     page.on('request', (request) => {
-      if (request.method() === 'POST' && (request.postData() ?? '').includes('myPage(')) myPageReads += 1;
+      if (request.method() === 'POST' && (request.postData() ?? '').includes('myPage')) myPageReads += 1;
     });
     // Every connection state the page shows, in order (it must not drop out of `live` by itself).
     await page.addInitScript(() => {
@@ -119,7 +119,12 @@ describe('live page served by the router (Chromium, real processes)', () => {
         cells: Array.from(tr.querySelectorAll('td'), (td) => td.textContent),
       }));
 
-    await page.goto(`http://127.0.0.1:${proxy.port}/live?customerId=${customer}`);
+    await page.goto(`http://127.0.0.1:${proxy.port}/live`);
+    // Signs in with a customer token as a user would: pasted into the form (kept in sessionStorage, never in the URL).
+    await page.fill('#access-token', (await bearer(customer)).authorization.replace(/^Bearer /, ''));
+    await page.click('#customer-form button[type="submit"]');
+    expect(await page.textContent('#signed-in-as')).toBe(`as ${customer}`);
+    expect(page.url()).not.toMatch(/eyJ/);
     await waitFor('the page to be live', async () => (await state()) === 'live', 10_000);
     const firstLive = (await states()).length - 1;
     // It reads my page at once and once more a moment later (the seam); after that, rows only come pushed.
@@ -169,5 +174,22 @@ describe('live page served by the router (Chromium, real processes)', () => {
     expect(pageErrors).toEqual([]);
     // The browser logs its failed connection attempts while the proxy refuses them; nothing else may be logged as an error.
     expect(consoleErrors.filter((text) => !/WebSocket connection to .* failed|Failed to load resource: net::ERR_/.test(text))).toEqual([]);
+  });
+  it('stops and asks for a new token when the router refuses it (close 4401), without retrying', async () => {
+    const refused = await browser.newPage();
+    try {
+      await refused.goto(`http://127.0.0.1:${proxy.port}/live`);
+      const expiresSoon = (await bearer('nina', 'customer', 2)).authorization.replace(/^Bearer /, '');
+      await refused.fill('#access-token', expiresSoon);
+      await refused.click('#customer-form button[type="submit"]');
+      await waitFor('the page to go live with the short-lived token', async () => (await refused.getAttribute('#connection', 'data-state')) === 'live', 10_000);
+      await waitFor('the page to stop when the token expires', async () => (await refused.getAttribute('#connection', 'data-state')) === 'offline', 15_000);
+      expect(await refused.textContent('#problem')).toMatch(/signed out: .*token expired.*Paste a new token/);
+      expect(await refused.evaluate(() => sessionStorage.getItem('live.token'))).toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a retry would show `reconnecting`
+      expect(await refused.getAttribute('#connection', 'data-state')).toBe('offline');
+    } finally {
+      await refused.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { StackHandle } from '@supergraph/stack';
-import { errorCode, gql, gqlData, metricSample, PolyglotStack, startPolyglotStack, subscriptionClient, TestSubscriptionClient, waitFor } from '@supergraph/testing';
+import { asRouter, bearer, customer, errorCode, gql, gqlData, metricSample, PolyglotStack, startPolyglotStack, subscriptionClient, TestSubscriptionClient, waitFor } from '@supergraph/testing';
 
 jest.setTimeout(180_000);
 
@@ -35,39 +35,40 @@ describe('federated subscriptions through the router (real processes, two notifi
     await live?.stop();
   });
 
-  function connect(): TestSubscriptionClient {
-    const client = subscriptionClient(url);
+  /** A graphql-ws client of the router signed in as customer `subject` (its token in `connection_init`). */
+  async function connect(subject: string): Promise<TestSubscriptionClient> {
+    const client = subscriptionClient(url, await bearer(subject));
     clients.push(client);
     return client;
   }
 
   async function registerTicket(title: string, seats = 100): Promise<string> {
-    const ticket = (await gqlData(url, 'mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { id } }', { i: { title, venue: 'Lotte Concert Hall', price: 10_000, seats, organizerId: organizer } })).registerTicket;
+    const ticket = (await gqlData(url, 'mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { id } }', { i: { title, venue: 'Lotte Concert Hall', price: 10_000, seats } }, await bearer(organizer, 'organizer'))).registerTicket;
     await waitFor(`${title} to be bookable`, async () => (await gqlData(url, 'query($id: ID!) { ticket(id: $id) { seatsLeft } }', { id: ticket.id })).ticket.seatsLeft === seats, 2000);
     return ticket.id;
   }
 
   async function book(ticketId: string, customerId: string): Promise<string> {
-    const result = await gql(url, 'mutation($i: BookTicketInput!) { bookTicket(input: $i) { id } }', { i: { ticketId, customerId, quantity: 1 } });
+    const result = await gql(url, 'mutation($i: BookTicketInput!) { bookTicket(input: $i) { id } }', { i: { ticketId, quantity: 1 } }, await bearer(customerId));
     if (result.errors) throw new Error(`bookTicket failed: ${JSON.stringify(result.errors)}`);
     return result.data!.bookTicket.id;
   }
 
   const NOTIFICATIONS = 'subscription($r: ID!, $after: ID) { notificationAdded(recipientId: $r, after: $after) { id kind correlationId } }';
-  /** `recipientId`'s stored notifications, through the router or straight from one replica (`at`). */
+  /** `recipientId`'s stored notifications, through the router or straight from one replica (`at`, with the router credential the router would send). */
   const stored = async (recipientId: string, at = url): Promise<Pushed[]> =>
-    (await gqlData(at, 'query($r: ID!) { notifications(recipientId: $r, first: 200) { id kind correlationId } }', { r: recipientId })).notifications;
+    (await gqlData(at, 'query($r: ID!) { notifications(recipientId: $r, first: 200) { id kind correlationId } }', { r: recipientId }, at === url ? await bearer(recipientId) : await asRouter(customer(recipientId)))).notifications;
   const pushed = (data: { notificationAdded: Pushed }[]) => data.map((d) => d.notificationAdded);
 
   it('pushes my-page updates carrying fields of the booking, ticket and payment subgraphs', async () => {
     const ticketId = await registerTicket('Carmen', 50);
-    const client = connect();
+    const client = await connect('mina');
     await client.connected();
     const updates = client.subscribe<{ myPageUpdated: any }>(
       'subscription($c: ID!) { myPageUpdated(customerId: $c) { bookingId bookingStatus paymentStatus booking { id status ticket { title venue seatsLeft } payment { status } } } }',
       { c: 'mina' },
     );
-    const other = client.subscribe('subscription { myPageUpdated(customerId: "someone-else") { bookingId } }');
+    const other = (await connect('someone-else')).subscribe('subscription { myPageUpdated { bookingId } }');
     const bookedUpdate = (id: string) => updates.data.map((d) => d.myPageUpdated).find((u) => u.bookingId === id && u.bookingStatus === 'BOOKED' && u.paymentStatus === 'APPROVED');
     // my page is live only: a booking committed before the subscription reached the subgraph is
     // not pushed, so book until one is (the first one almost always).
@@ -85,7 +86,7 @@ describe('federated subscriptions through the router (real processes, two notifi
     });
     expect(updates.results.every((r) => !r.errors)).toBe(true);
 
-    await gqlData(url, 'mutation($id: ID!) { cancelBooking(id: $id) { id } }', { id: bookingId });
+    await gqlData(url, 'mutation($id: ID!) { cancelBooking(id: $id) { id } }', { id: bookingId }, await bearer('mina'));
     const canceled = await waitFor('the cancellation update', () =>
       updates.data.map((d) => d.myPageUpdated).find((u) => u.bookingStatus === 'CANCELED' && u.paymentStatus === 'CANCELED'),
     );
@@ -97,7 +98,7 @@ describe('federated subscriptions through the router (real processes, two notifi
 
   it('delivers every notification exactly once and in id order, whichever replica stored it', async () => {
     const ticketId = await registerTicket('Tosca');
-    const client = connect();
+    const client = await connect('jun');
     await client.connected();
     const live = client.subscribe<{ notificationAdded: Pushed }>(NOTIFICATIONS, { r: 'jun', after: '0' });
     // Freeze the replica that serves the subscription: the other one stores what follows, and
@@ -129,7 +130,7 @@ describe('federated subscriptions through the router (real processes, two notifi
 
   it('resumes with `after`: three bookings missed while away arrive exactly once, then live ones', async () => {
     const ticketId = await registerTicket('Aida');
-    const first = connect();
+    const first = await connect('yuna');
     const before = first.subscribe<{ notificationAdded: Pushed }>(NOTIFICATIONS, { r: 'yuna', after: '0' });
     await first.connected();
     const seen = await book(ticketId, 'yuna');
@@ -141,7 +142,7 @@ describe('federated subscriptions through the router (real processes, two notifi
     const missed = [await book(ticketId, 'yuna'), await book(ticketId, 'yuna'), await book(ticketId, 'yuna')];
     await waitFor('the missed notifications to be stored', async () => (await stored('yuna')).length >= 8);
 
-    const back = connect();
+    const back = await connect('yuna');
     const resumed = back.subscribe<{ notificationAdded: Pushed }>(NOTIFICATIONS, { r: 'yuna', after: lastId });
     await resumed.untilCount(6);
     const replayed = pushed(resumed.data);
@@ -160,7 +161,7 @@ describe('federated subscriptions through the router (real processes, two notifi
 
   it('keeps a subscription across a restart of the notification replica it was served by, missing nothing and repeating nothing', async () => {
     const ticketId = await registerTicket('Nabucco');
-    const client = connect();
+    const client = await connect('hana');
     const live = client.subscribe<{ notificationAdded: Pushed }>(NOTIFICATIONS, { r: 'hana', after: '0' });
     await client.connected();
     const firstBooking = await book(ticketId, 'hana');
@@ -186,7 +187,7 @@ describe('federated subscriptions through the router (real processes, two notifi
     const routerUpstream = () => metrics('router', 'upstream');
     const before = { upstream: (await routerUpstream()) ?? 0, feed: (await metrics('mypage', 'feed')) ?? 0 };
     const query = 'subscription { myPageUpdated(customerId: "shared-watcher") { bookingId } }';
-    const watchers = [connect(), connect(), connect()].map((client) => client.subscribe(query));
+    const watchers = (await Promise.all([connect('shared-watcher'), connect('shared-watcher'), connect('shared-watcher')])).map((client) => client.subscribe(query));
     await waitFor('one upstream subscription for the three identical ones', async () => (await routerUpstream()) === before.upstream + 1 && (await metrics('mypage', 'feed')) === before.feed + 1);
     expect(await metrics('router', 'client')).toBeGreaterThanOrEqual(3);
     for (const watcher of watchers) watcher.unsubscribe();
@@ -194,13 +195,13 @@ describe('federated subscriptions through the router (real processes, two notifi
   });
 
   it('answers bad subscriptions with coded errors and refuses subscriptions over HTTP', async () => {
-    const client = connect();
+    const client = await connect('x');
     const badCursor = client.subscribe(NOTIFICATIONS, { r: 'x', after: 'not-a-cursor' });
     await badCursor.untilEnded();
     expect(JSON.stringify(badCursor.error ?? badCursor.results)).toMatch(/BAD_USER_INPUT/);
     expect(JSON.stringify(badCursor.error ?? badCursor.results)).toMatch(/after/);
 
-    const invalid = client.subscribe('subscription { notificationAdded { id } }');
+    const invalid = client.subscribe('subscription { notificationAdded { noSuchField } }');
     await invalid.untilEnded();
     expect(invalid.error).toEqual([expect.objectContaining({ extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
 

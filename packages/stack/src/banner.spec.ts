@@ -43,7 +43,8 @@ describe('readyBanner', () => {
     expect(lines[0]).toBe('ready in 4.3 s (6 services)');
     expect(lines[1]).toBe('  GraphQL (router)  http://localhost:4000/graphql');
     expect(lines[2]).toBe('  Apollo Sandbox    http://localhost:4000/');
-    expect(lines[3]).toContain('ticket http://localhost:4001/graphql, booking http://localhost:4002/graphql');
+    expect(lines[3]).toMatch(/^  Bearer token      npm run token -- --sub alice --role customer/);
+    expect(lines[4]).toContain('ticket http://localhost:4001/graphql, booking http://localhost:4002/graphql');
     expect(lines).toContain('  Redis             redis://127.0.0.1:6379 (private redis-server, data in .data/redis)');
   });
 
@@ -51,6 +52,7 @@ describe('readyBanner', () => {
     const lines = readyBanner({ services: selectServices(['ticket']), ports: { ...PORTS, router: 4100, ticket: 5001 }, env: {}, redisUrl: 'redis://x:1', elapsedMs: 900 });
     expect(lines[0]).toBe('ready in 0.9 s (1 service)');
     expect(lines.join('\n')).not.toContain('4100');
+    expect(lines.join('\n')).not.toContain('npm run token');
     expect(lines).toContain('  Subgraphs         ticket http://localhost:5001/graphql');
   });
 });

@@ -56,7 +56,7 @@ export interface BannerFacts {
 }
 
 /**
- * The lines printed once everything is ready: router URL and Apollo Sandbox (if the router runs),
+ * The lines printed once everything is ready: router URL, Apollo Sandbox and how to get a token (if the router runs),
  * the subgraphs' URLs, the store profile with each context's store, and Redis.
  */
 export function readyBanner(facts: BannerFacts): string[] {
@@ -66,7 +66,11 @@ export function readyBanner(facts: BannerFacts): string[] {
   const count = facts.services.length;
   const lines = [`ready in ${(facts.elapsedMs / 1000).toFixed(1)} s (${count} service${count === 1 ? '' : 's'})`];
   if (facts.services.some((service) => service.name === 'router')) {
-    lines.push(`  GraphQL (router)  ${base('router')}/graphql`, `  Apollo Sandbox    ${base('router')}/`);
+    lines.push(
+      `  GraphQL (router)  ${base('router')}/graphql`,
+      `  Apollo Sandbox    ${base('router')}/`,
+      '  Bearer token      npm run token -- --sub alice --role customer   (header "Authorization: Bearer <token>"; only ticket search is public)',
+    );
   }
   if (subgraphs.length > 0) {
     lines.push(`  Subgraphs         ${subgraphs.map((service) => `${service.name} ${base(service.name)}/graphql`).join(', ')}`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { Role, signUserToken } from '@supergraph/kernel';
 import { RouterClient } from './demo';
 import { StackHandle, startStack } from './launcher';
 import { memorySink } from './log-lines';
@@ -22,9 +23,17 @@ import { memorySink } from './log-lines';
  * booking, ticket and payment fields). Prints p50/p99 per rate and the ratio of the second
  * rate's figures to the first's, measured in one run on one machine.
  *
+ * Every request carries a bearer token the script signs (`signUserToken`, HS256 with the stack's
+ * `JWT_SECRET` or the development key): the organizer's registers the ticket; each subscribed
+ * customer has a token of their own, sent with their bookings and, on a WebSocket connection of
+ * their own, in `connection_init` (`{ authorization: 'Bearer <token>' }`) for their two
+ * subscriptions; no identity argument is passed (they default to the token's subject).
+ *
  * Environment: `BENCH_RATES` (bookings/s, default `50,200`), `BENCH_SECONDS` per rate (10),
  * `BENCH_CUSTOMERS` (subscribed customers, 50); the stack is started by the script on free ports
- * with the environment's `STORES`/`*_DB_URL` (SQLite files in a temporary folder by default).
+ * with the environment's `STORES`/`*_DB_URL` (SQLite files in a temporary folder by default) and
+ * the router's rate limits off (`RATE_LIMIT_PER_IP=0`, `RATE_LIMIT_PER_SUBJECT=0`): every booking
+ * comes from this one address, far more than the default 1,200 per minute.
  */
 async function main(): Promise<void> {
   const rates = (process.env.BENCH_RATES ?? '50,200').split(',').map(Number);
@@ -33,7 +42,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-live-'));
   const logs = memorySink();
   const stack = await startStack({
-    env: { DATA_DIR: dataDir, EVENTS_NAMESPACE: `bench-live-${process.pid}:`, LOG_LEVEL: 'warn' },
+    env: { DATA_DIR: dataDir, EVENTS_NAMESPACE: `bench-live-${process.pid}:`, LOG_LEVEL: 'warn', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_SUBJECT: '0' },
     freePorts: true,
     restart: false,
     log: logs.sink,
@@ -51,14 +60,31 @@ async function main(): Promise<void> {
   }
 }
 
-/** One rate: subscribe `customers` customers, book at `rate`/s for `seconds`, collect push latencies (ms). */
+/** A bearer token of `subject` with `role`, signed with the stack's `JWT_SECRET` (unset: the development key, as the router's default). */
+function tokenOf(stack: StackHandle, subject: string, role: Role): Promise<string> {
+  return signUserToken({ subject, role, secret: stack.env.JWT_SECRET || undefined });
+}
+
+/** Why a subscription ended with an error: the GraphQL errors, or how its socket closed (4401: token refused). */
+function subscriptionProblem(error: unknown): string {
+  if (Array.isArray(error)) return error.map((e: { message?: string }) => e.message).join('; ');
+  const closed = error as { code?: number; reason?: string };
+  return closed.code !== undefined ? `socket closed ${closed.code} ${closed.reason ?? ''}`.trim() : String(error);
+}
+
+/**
+ * One rate: subscribe `customers` customers (each on a WebSocket of their own, with their own
+ * token), book at `rate`/s for `seconds` (each booking with its customer's token), collect push
+ * latencies (ms).
+ */
 async function measure(router: RouterClient, stack: StackHandle, rate: number, seconds: number, customers: number, tag: string) {
   const url = stack.routerUrl;
   const total = Math.round(rate * seconds);
-  const ticket = await router.data<{ registerTicket: { id: string } }>(
+  const organizer = router.withToken(await tokenOf(stack, `bench-organizer-${tag}`, 'organizer'));
+  const ticket = await organizer.data<{ registerTicket: { id: string } }>(
     'registerTicket',
     'mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { id } }',
-    { i: { title: `Bench ${tag}`, venue: 'Bench Hall', price: 1000, seats: 100_000, organizerId: `bench-organizer-${tag}` } },
+    { i: { title: `Bench ${tag}`, venue: 'Bench Hall', price: 1000, seats: 100_000 } },
   );
   const ticketId = ticket.registerTicket.id;
   for (let attempt = 0; ; attempt += 1) {
@@ -84,19 +110,28 @@ async function measure(router: RouterClient, stack: StackHandle, rate: number, s
     else latencies[kind].push(now - committed);
   };
 
-  const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
-  const names = Array.from({ length: customers }, (_, i) => `bench-${tag}-${i}`);
-  const disposers = names.flatMap((customerId) => [
-    client.subscribe<{ notificationAdded: { kind: string; correlationId: string } }>(
-      { query: 'subscription($r: ID!) { notificationAdded(recipientId: $r, after: "0") { kind correlationId } }', variables: { r: customerId } },
-      { next: ({ data }) => data?.notificationAdded.kind === 'TicketBooked' && record('notification', data.notificationAdded.correlationId), error: () => undefined, complete: () => undefined },
+  /** The subscribed customers: each with their own token, router client and WebSocket connection. */
+  const people = await Promise.all(
+    Array.from({ length: customers }, async (_, i) => {
+      const token = await tokenOf(stack, `bench-${tag}-${i}`, 'customer');
+      const socket = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+      return { router: router.withToken(token), socket };
+    }),
+  );
+  /** Subscriptions that ended with an error (a refused token closes the socket with 4401): the bench stops on the first while they open. */
+  const refused: string[] = [];
+  const error = (problem: unknown) => void refused.push(subscriptionProblem(problem));
+  const disposers = people.flatMap(({ socket }) => [
+    socket.subscribe<{ notificationAdded: { kind: string; correlationId: string } }>(
+      { query: 'subscription { notificationAdded(after: "0") { kind correlationId } }' },
+      { next: ({ data }) => data?.notificationAdded.kind === 'TicketBooked' && record('notification', data.notificationAdded.correlationId), error, complete: () => undefined },
     ),
-    client.subscribe<{ myPageUpdated: { bookingId: string; booking: { ticket: { seatsLeft: number } } } }>(
-      { query: 'subscription($c: ID!) { myPageUpdated(customerId: $c) { bookingId booking { status ticket { seatsLeft } payment { status } } } }', variables: { c: customerId } },
-      { next: ({ data }) => data && record('myPage', data.myPageUpdated.bookingId), error: () => undefined, complete: () => undefined },
+    socket.subscribe<{ myPageUpdated: { bookingId: string; booking: { ticket: { seatsLeft: number } } } }>(
+      { query: 'subscription { myPageUpdated { bookingId booking { status ticket { seatsLeft } payment { status } } } }' },
+      { next: ({ data }) => data && record('myPage', data.myPageUpdated.bookingId), error, complete: () => undefined },
     ),
   ]);
-  await subscriptionsOpen(stack, customers);
+  await subscriptionsOpen(stack, customers, refused);
 
   let failed = 0;
   const failures = new Map<string, number>();
@@ -111,7 +146,7 @@ async function measure(router: RouterClient, stack: StackHandle, rate: number, s
     const wait = due - performance.now();
     if (wait > 0) await delay(wait);
     inFlight.push(
-      router.send<{ bookTicket: { id: string } }>('mutation($i: BookTicketInput!) { bookTicket(input: $i) { id } }', { i: { ticketId, customerId: names[i % customers], quantity: 1 } }).then(
+      people[i % customers].router.send<{ bookTicket: { id: string } }>('mutation($i: BookTicketInput!) { bookTicket(input: $i) { id } }', { i: { ticketId, quantity: 1 } }).then(
         (response) => {
           const id = response.data?.bookTicket.id;
           if (!id) return fail(response.errors?.[0]?.extensions?.code ?? 'NO_DATA');
@@ -131,16 +166,17 @@ async function measure(router: RouterClient, stack: StackHandle, rate: number, s
   const deadline = performance.now() + 10_000;
   while ((latencies.notification.length < total - failed || latencies.myPage.length < total - failed) && performance.now() < deadline) await delay(50);
   for (const dispose of disposers) dispose();
-  await client.dispose();
+  await Promise.all(people.map(({ socket }) => socket.dispose()));
   return { rate, achieved, failed, failures, notification: latencies.notification, myPage: latencies.myPage };
 }
 
 /**
  * Waits until every subscription reached its subgraph before the clock starts: the notification
  * and mypage live feeds each have a listener per customer (`supergraph_live_subscriptions{kind="feed"}`
- * on their `/metrics`). Fails after 30 s.
+ * on their `/metrics`). Fails after 30 s, or as soon as a subscription ended with an error
+ * (`refused`, filled by the subscriptions' error handlers).
  */
-async function subscriptionsOpen(stack: StackHandle, customers: number): Promise<void> {
+async function subscriptionsOpen(stack: StackHandle, customers: number, refused: readonly string[]): Promise<void> {
   const listeners = async (service: string) => {
     const text = await (await fetch(stack.url(service).replace(/\/graphql$/, '/metrics'))).text();
     const line = text.split('\n').find((l) => l.startsWith('supergraph_live_subscriptions{') && l.includes('kind="feed"'));
@@ -148,6 +184,7 @@ async function subscriptionsOpen(stack: StackHandle, customers: number): Promise
   };
   const deadline = performance.now() + 30_000;
   while ((await listeners('notification')) < customers || (await listeners('mypage')) < customers) {
+    if (refused.length > 0) throw new Error(`${refused.length} bench subscription(s) ended with an error, the first: ${refused[0]}`);
     if (performance.now() > deadline) throw new Error('the bench subscriptions did not all reach their subgraphs within 30 s');
     await delay(20);
   }

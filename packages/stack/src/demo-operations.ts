@@ -1,7 +1,9 @@
 /**
  * The GraphQL operations the seed-001 demo sends through the router, written against the public
  * contract (CONTRACT.md "Ticketing", schema/contract/ticketing.graphql) and checked against it
- * by demo-operations.spec.ts.
+ * by demo-operations.spec.ts. None passes an identity argument (`organizerId` of a new ticket,
+ * `customerId` of a booking or a page, `recipientId`): they default to the bearer token's subject
+ * (CONTRACT.md "Identity"), so who acts is whoever's token the request carries.
  */
 export const OPERATIONS = {
   registerTicket: /* GraphQL */ `
@@ -42,19 +44,19 @@ export const OPERATIONS = {
     }`,
   ticketBookings: /* GraphQL */ `
     query TicketBookings($ticketId: ID!) {
-      bookings(ticketId: $ticketId) { id customerId status canceledAt payment { id status } }
+      bookings(ticketId: $ticketId) { id customerId status canceledAt }
     }`,
   myPage: /* GraphQL */ `
-    query MyPage($customerId: ID!) {
-      myPage(customerId: $customerId) { bookingId ticketId ticketTitle customerId organizerId amount bookingStatus paymentStatus updatedAt }
+    query MyPage {
+      myPage { bookingId ticketId ticketTitle customerId organizerId amount bookingStatus paymentStatus updatedAt }
     }`,
   organizerPage: /* GraphQL */ `
-    query OrganizerPage($organizerId: ID!) {
-      organizerPage(organizerId: $organizerId) { bookingId ticketId ticketTitle customerId organizerId amount bookingStatus paymentStatus updatedAt }
+    query OrganizerPage {
+      organizerPage { bookingId ticketId ticketTitle customerId organizerId amount bookingStatus paymentStatus updatedAt }
     }`,
   notifications: /* GraphQL */ `
-    query Notifications($recipientId: ID!) {
-      notifications(recipientId: $recipientId) { id recipientId kind message correlationId createdAt }
+    query Notifications {
+      notifications { id recipientId kind message correlationId createdAt }
     }`,
 } as const;
 

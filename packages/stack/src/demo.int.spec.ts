@@ -3,19 +3,43 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildSchema, graphql, GraphQLError } from 'graphql';
-import { REPO_ROOT } from '@supergraph/kernel';
+import { jwtVerify } from 'jose';
+import { actingFor, Caller, DEV_JWT_SECRET, DomainError, isRole, mayActFor, REPO_ROOT, requireOwner, requireRole, requireUser } from '@supergraph/kernel';
 import { DemoError, main, runDemo } from './demo';
 import { freePort } from './net';
 
 type Row = { bookingId: string; ticketId: string; ticketTitle: string; customerId: string; organizerId: string; amount: number; bookingStatus: string; paymentStatus: string | null; updatedAt: string };
 
 /**
+ * Who sent a request, as the router decides it: no `Authorization` header is an anonymous client;
+ * `Bearer <token>` is verified (HS256 with `secret`; `sub` and `role` claims); anything else is
+ * refused (null).
+ */
+async function callerOf(authorization: string | undefined, secret: string): Promise<Caller | null> {
+  if (authorization === undefined) return { kind: 'router', identity: null };
+  const token = /^Bearer (\S+)$/.exec(authorization)?.[1];
+  if (!token) return null;
+  try {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
+    return isRole(payload.role) ? { kind: 'router', identity: { subject: payload.sub!, role: payload.role } } : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * A stand-in router serving the public contract schema (schema/contract/ticketing.graphql) from
  * memory, with the asynchronous effects of SPEC.md "1. Ticketing" arriving a little later like
- * events do: a new ticket is bookable only after ~150 ms, cancellations reach payment, views and
+ * events do: a new ticket is bookable only ~150 ms after the first attempt to book it (so that
+ * attempt is always refused, however slowly the test runs), cancellations reach payment, views and
  * notifications after ~50-100 ms. `declines` and `notifies` switch behaviours off to see the demo fail.
+ * It authenticates and authorizes like the real stack (kernel `actingFor`, `requireOwner`, …):
+ * a token not signed with `secret` [DEV_JWT_SECRET] is `UNAUTHENTICATED` (401); only ticket search
+ * answers an anonymous client; identity arguments default to the token's subject; organizers
+ * register and delete their own tickets and see their tickets' bookings and their page; customers
+ * book, cancel and read their own bookings, payments and page; everyone reads their own notifications.
  */
-function fakeRouter(options: { declines: boolean; notifies: boolean }) {
+function fakeRouter(options: { declines: boolean; notifies: boolean; secret?: string }) {
   const schema = buildSchema(readFileSync(join(REPO_ROOT, 'schema', 'contract', 'ticketing.graphql'), 'utf8'));
   let seq = 0;
   const id = () => `00000000-0000-7000-8000-${String(++seq).padStart(12, '0')}`;
@@ -24,13 +48,23 @@ function fakeRouter(options: { declines: boolean; notifies: boolean }) {
   const fail = (code: string, message: string) => new GraphQLError(message, { extensions: { code } });
   const tickets = new Map<string, any>();
   const bookable = new Set<string>();
+  /** Tickets whose first booking attempt was refused: bookable ~150 ms later. */
+  const announced = new Set<string>();
   const bookings = new Map<string, any>();
   const views = new Map<string, Row>();
   const notifications: any[] = [];
   const notify = (recipientId: string, kind: string, message: string, correlationId: string) => {
     if (options.notifies) later(50, () => notifications.push({ id: id(), recipientId, kind, message, correlationId, createdAt: now() }));
   };
-  const withTicket = (booking: any) => ({ ...booking, ticket: tickets.get(booking.ticketId) });
+  /** A booking as the schema shows it: with its ticket, and its payment for its payer only (like the payment context). */
+  const withTicket = (booking: any) => ({
+    ...booking,
+    ticket: tickets.get(booking.ticketId),
+    payment: (_args: unknown, caller: Caller) => {
+      requireOwner(caller, booking.customerId, `payment ${booking.payment.id}`);
+      return booking.payment;
+    },
+  });
   const cancelPayment = (booking: any) =>
     later(50, () => {
       booking.payment.status = 'CANCELED';
@@ -46,10 +80,10 @@ function fakeRouter(options: { declines: boolean; notifies: boolean }) {
     cancelPayment(booking);
   };
   const rootValue = {
-    registerTicket: ({ input }: any) => {
-      const ticket = { ...input, id: id(), status: 'ON_SALE', createdAt: now(), seatsLeft: input.seats, bookings: [] };
+    registerTicket: ({ input }: any, caller: Caller) => {
+      const organizerId = actingFor(caller, input.organizerId, 'input.organizerId', ['organizer']);
+      const ticket = { ...input, organizerId, id: id(), status: 'ON_SALE', createdAt: now(), seatsLeft: input.seats, bookings: [] };
       tickets.set(ticket.id, ticket);
-      later(150, () => bookable.add(ticket.id));
       notify(ticket.organizerId, 'TicketRegistered', `Ticket "${ticket.title}" registered`, ticket.id);
       return ticket;
     },
@@ -62,47 +96,81 @@ function fakeRouter(options: { declines: boolean; notifies: boolean }) {
       return { totalCount: found.length, edges: found.map((node) => ({ cursor: node.id, node })), pageInfo: { hasNextPage: false, endCursor: null } };
     },
     ticket: ({ id: ticketId }: any) => tickets.get(ticketId),
-    bookTicket: ({ input }: any) => {
+    bookTicket: ({ input }: any, caller: Caller) => {
+      const customerId = actingFor(caller, input.customerId, 'input.customerId', ['customer']);
       const ticket = tickets.get(input.ticketId);
+      if (ticket && !announced.has(ticket.id)) {
+        announced.add(ticket.id);
+        later(150, () => bookable.add(ticket.id));
+      }
       if (!ticket || !bookable.has(ticket.id)) throw fail('NOT_FOUND', `ticket ${input.ticketId} not found`);
       const amount = ticket.price * input.quantity;
       if (options.declines && amount > 10_000_000) throw fail('PAYMENT_DECLINED', `payment declined: ${amount} KRW is over the limit`);
       ticket.seatsLeft -= input.quantity;
       const bookingId = id();
-      const booking = { id: bookingId, ticketId: ticket.id, customerId: input.customerId, quantity: input.quantity, amount, status: 'BOOKED', bookedAt: now(), canceledAt: null, payment: { id: id(), bookingId, amount, status: 'APPROVED', approvedAt: now(), canceledAt: null } };
+      const booking = { id: bookingId, ticketId: ticket.id, customerId, quantity: input.quantity, amount, status: 'BOOKED', bookedAt: now(), canceledAt: null, payment: { id: id(), bookingId, amount, status: 'APPROVED', approvedAt: now(), canceledAt: null } };
       bookings.set(bookingId, booking);
       later(40, () => views.set(bookingId, { bookingId, ticketId: ticket.id, ticketTitle: ticket.title, customerId: booking.customerId, organizerId: ticket.organizerId, amount, bookingStatus: 'BOOKED', paymentStatus: 'APPROVED', updatedAt: now() }));
       notify(booking.customerId, 'TicketBooked', `Booked ${input.quantity} × ${ticket.title}`, bookingId);
       notify(ticket.organizerId, 'TicketBooked', `${booking.customerId} booked ${ticket.title}`, bookingId);
       return withTicket(booking);
     },
-    cancelBooking: ({ id: bookingId }: any) => {
+    cancelBooking: ({ id: bookingId }: any, caller: Caller) => {
+      requireRole(caller, ['customer'], 'cancelBooking');
       const booking = bookings.get(bookingId);
       if (!booking) throw fail('NOT_FOUND', 'no such booking');
+      requireOwner(caller, booking.customerId, `booking ${bookingId}`);
       cancel(booking);
       return withTicket(booking);
     },
-    deleteTicket: ({ id: ticketId }: any) => {
+    deleteTicket: ({ id: ticketId }: any, caller: Caller) => {
+      requireRole(caller, ['organizer'], 'deleteTicket');
       const ticket = tickets.get(ticketId);
+      requireOwner(caller, ticket.organizerId, `ticket ${ticketId}`);
       ticket.status = 'DELETED';
       notify(ticket.organizerId, 'TicketDeleted', `Ticket "${ticket.title}" deleted`, ticket.id);
       later(60, () => [...bookings.values()].filter((b) => b.ticketId === ticketId && b.status === 'BOOKED').forEach(cancel));
       return ticket;
     },
-    booking: ({ id: bookingId }: any) => bookings.has(bookingId) && withTicket(bookings.get(bookingId)),
-    bookings: ({ ticketId }: any) => [...bookings.values()].filter((b) => b.ticketId === ticketId).map(withTicket),
-    myPage: ({ customerId }: any) => [...views.values()].filter((row) => row.customerId === customerId),
-    organizerPage: ({ organizerId }: any) => [...views.values()].filter((row) => row.organizerId === organizerId),
-    notifications: ({ recipientId }: any) => notifications.filter((n) => n.recipientId === recipientId),
+    booking: ({ id: bookingId }: any, caller: Caller) => {
+      requireUser(caller);
+      const booking = bookings.get(bookingId);
+      if (booking && !readsBooking(caller, booking)) throw fail('FORBIDDEN', `booking ${bookingId} is neither yours nor of a ticket you organize`);
+      return booking && withTicket(booking);
+    },
+    bookings: ({ ticketId }: any, caller: Caller) => {
+      requireUser(caller);
+      return [...bookings.values()].filter((b) => b.ticketId === ticketId && readsBooking(caller, b)).map(withTicket);
+    },
+    myPage: ({ customerId }: any, caller: Caller) => {
+      const customer = actingFor(caller, customerId, 'customerId', ['customer']);
+      return [...views.values()].filter((row) => row.customerId === customer);
+    },
+    organizerPage: ({ organizerId }: any, caller: Caller) => {
+      const organizer = actingFor(caller, organizerId, 'organizerId', ['organizer']);
+      return [...views.values()].filter((row) => row.organizerId === organizer);
+    },
+    notifications: ({ recipientId }: any, caller: Caller) => {
+      const recipient = actingFor(caller, recipientId, 'recipientId');
+      return notifications.filter((n) => n.recipientId === recipient);
+    },
   };
+  /** Its customer, the organizer of its ticket and admin read a booking. */
+  const readsBooking = (caller: Caller, booking: any) => mayActFor(caller, booking.customerId) || mayActFor(caller, tickets.get(booking.ticketId).organizerId);
   return createServer((request, response) => {
     let body = '';
     request.on('data', (chunk) => (body += chunk));
     request.on('end', async () => {
-      const { query, variables } = JSON.parse(body);
-      const result = await graphql({ schema, source: query, rootValue, variableValues: variables });
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify(result));
+      const caller = await callerOf(request.headers.authorization, options.secret ?? DEV_JWT_SECRET);
+      if (!caller) {
+        response.writeHead(401).end(JSON.stringify({ errors: [{ message: 'token signature invalid', extensions: { code: 'UNAUTHENTICATED' } }] }));
+        return;
+      }
+      const { query, variables } = JSON.parse(body);
+      const result = await graphql({ schema, source: query, rootValue, contextValue: caller, variableValues: variables });
+      const errors = result.errors?.map((error) => (error.originalError instanceof DomainError ? fail(error.originalError.code, error.message) : error));
+      response.end(JSON.stringify({ ...result, errors }));
     });
   });
 }
@@ -144,6 +212,12 @@ describe('npm run demo', () => {
       const output = lines.join('\n');
       expect(result).toEqual({ run: 'r1', failures: [] });
       expect(output).toContain('People of this run: organizer-r1 (organizer), alice-r1 and bob-r1 (customers)');
+      expect(output).toContain('Each signs in with a bearer token of their own (HS256, the development key)');
+      expect(output).toContain('1. The organizer registers two tickets  (registerTicket → TicketRegistered)\n   as organizer-r1 (organizer)');
+      expect(output).toContain('2. Customers search  (tickets)\n   as an anonymous client (no token)');
+      expect(output).toContain('\n   as alice-r1, then bob-r1 (customers, each with their own token)\n');
+      expect(output).toMatch(/5\. alice-r1 cancels a booking .*\n {3}as alice-r1 \(customer\)\n/);
+      expect(output).toMatch(/6\. The organizer deletes .*\n {3}as organizer-r1 \(organizer\); each payment is read as its customer \(only the payer sees it\)\n/);
       expect(output).toMatch(/✓ alice-r1 books 2 × "Swan Lake \(demo r1\)" → BOOKED, 240,000 KRW, payment APPROVED .*\(waited \d+ ms for the ticket's event to reach booking\)/);
       expect(output).toContain('✓ alice-r1 books 8 × "K-Pop Finale VIP Box (demo r1)" = 12,000,000 KRW → PAYMENT_DECLINED');
       expect(output).toContain('seats left on "K-Pop Finale VIP Box (demo r1)": 17/20, unchanged');
@@ -157,6 +231,29 @@ describe('npm run demo', () => {
       server.close();
     }
   }, 30_000);
+
+  it('signs its tokens with JWT_SECRET: a router with another key refuses them, one with the same key plays the story', async () => {
+    const secret = 'a-jwt-secret-of-this-test-only-0123456789';
+    const server = fakeRouter({ declines: true, notifies: true, secret });
+    const url = await listen(server);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await main({ ROUTER_URL: url })).toBe(1);
+      expect(stderr).toHaveBeenCalledWith(
+        "demo: registerTicket failed: UNAUTHENTICATED: token signature invalid (tokens are signed with JWT_SECRET, or the development key when it is unset: it must be the router's)\n",
+      );
+      stdout.mockClear();
+      expect(await main({ ROUTER_URL: url, JWT_SECRET: secret })).toBe(0);
+      const output = stdout.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(output).toContain('Each signs in with a bearer token of their own (HS256, JWT_SECRET); ticket search is public and runs anonymous');
+      expect(output).toContain('The whole story worked');
+    } finally {
+      stderr.mockRestore();
+      stdout.mockRestore();
+      server.close();
+    }
+  }, 60_000);
 
   it('reports every expectation the stack does not meet', async () => {
     const server = fakeRouter({ declines: false, notifies: false });

@@ -175,5 +175,5 @@ describe('npm run dlq', () => {
     expect(badOption).toEqual({ code: 2, stdout: '', stderr: expect.stringMatching(/^dlq: Unknown option '--verbose'.*\(see npm run dlq -- --help\)\n$/) });
     expect(help).toMatchObject({ code: 0, stdout: expect.stringContaining('Usage: npm run dlq -- <command> [options]') });
     expect(unreachable).toEqual({ code: 1, stdout: '', stderr: 'dlq: cannot reach Redis at redis://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1\n' });
-  });
+  }, 30_000); // four node processes start at once: seconds each on a loaded 2-core machine
 });

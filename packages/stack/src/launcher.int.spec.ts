@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gqlData, processAlive, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
+import { asRouter, gqlData, organizer, processAlive, redisNamespace, REDIS_URL, waitFor } from '@supergraph/testing';
 import { probe } from './health';
 import { StackHandle, startStack } from './launcher';
 import { memorySink } from './log-lines';
@@ -25,6 +25,8 @@ function childrenRunning(entry: string): number[] {
 
 const TICKET_ENTRY = 'subgraphs/ticketing/ticket/dist/main.js';
 const REGISTER = 'mutation($input: RegisterTicketInput!) { registerTicket(input: $input) { id title } }';
+/** The subgraph is called directly, as the router forwards a request of this organizer (its router credential). */
+const asOrganizer = () => asRouter(organizer('org-launcher'));
 
 /** The launcher running the real ticket subgraph (built dist/) on a fresh SQLite folder and a Redis namespace. */
 describe('startStack (ticket subgraph as a real process)', () => {
@@ -56,14 +58,14 @@ describe('startStack (ticket subgraph as a real process)', () => {
     expect(childrenRunning(TICKET_ENTRY)).toEqual([pid]);
     expect(stack!.url('ticket')).toBe(`http://127.0.0.1:${stack!.ports.ticket}/graphql`);
     expect(stack!.env).toMatchObject({ TICKET_PORT: String(stack!.ports.ticket), REDIS_URL, EVENTS_NAMESPACE: ns.namespace });
-    const data = await gqlData(stack!.url('ticket'), REGISTER, { input: { title: 'Launcher Night', venue: 'Hall', price: 1000, seats: 5, organizerId: 'org-launcher' } });
+    const data = await gqlData(stack!.url('ticket'), REGISTER, { input: { title: 'Launcher Night', venue: 'Hall', price: 1000, seats: 5, organizerId: 'org-launcher' } }, await asOrganizer());
     expect(data.registerTicket.title).toBe('Launcher Night');
     expect(logs.lines.some((line) => line.service === 'ticket' && line.stream === 'stdout' && line.text.includes('ticket subgraph ready'))).toBe(true);
     expect(stack!.logs('ticket').join('\n')).toContain('ticket subgraph ready');
   });
 
   it('stop() ends that process for good and start() brings it back with its data', async () => {
-    const { registerTicket } = await gqlData(stack!.url('ticket'), REGISTER, { input: { title: 'Survives Restart', venue: 'Hall', price: 1000, seats: 5, organizerId: 'org-launcher' } });
+    const { registerTicket } = await gqlData(stack!.url('ticket'), REGISTER, { input: { title: 'Survives Restart', venue: 'Hall', price: 1000, seats: 5, organizerId: 'org-launcher' } }, await asOrganizer());
     const pid = stack!.pid('ticket')!;
     await stack!.stop('ticket');
     expect(processAlive(pid)).toBe(false);
@@ -73,7 +75,7 @@ describe('startStack (ticket subgraph as a real process)', () => {
 
     await stack!.start('ticket');
     expect(stack!.pid('ticket')).not.toBe(pid);
-    const data = await gqlData(stack!.url('ticket'), 'query($id: ID!) { ticket(id: $id) { title } }', { id: registerTicket.id });
+    const data = await gqlData(stack!.url('ticket'), 'query($id: ID!) { ticket(id: $id) { title } }', { id: registerTicket.id }, await asRouter(null));
     expect(data.ticket.title).toBe('Survives Restart');
   }, 40_000);
 

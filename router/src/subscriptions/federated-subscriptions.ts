@@ -1,7 +1,7 @@
 import { buildOperationContext, executeQueryPlan, GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { newId } from '@supergraph/kernel';
+import { Identity, newId } from '@supergraph/kernel';
 import { DocumentNode, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, print } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import type { Logger } from 'pino';
@@ -16,8 +16,8 @@ export interface SubscriptionRequest {
   document: DocumentNode;
   operationName: string | undefined;
   variables: Record<string, unknown>;
-  /** The client's `connection_init` payload; forwarded to the subgraph's socket. */
-  connectionParams: Record<string, unknown>;
+  /** The client's verified end user (its `connection_init` token), or null when anonymous; the subgraphs see it in the router credential. */
+  identity: Identity | null;
   /** Called when the client falls `maxQueued` results behind: close its socket. */
   onOverflow(): void;
 }
@@ -101,9 +101,9 @@ export class FederatedSubscriptions {
   }
 }
 
-/** Operation, variables and connection payload: what makes two live subscriptions identical. */
+/** Operation, variables and end user: what makes two live subscriptions identical. */
 function sharingKey(request: SubscriptionRequest): string {
-  return JSON.stringify([request.operationName ?? null, print(request.document), request.variables, request.connectionParams]);
+  return JSON.stringify([request.operationName ?? null, print(request.document), request.variables, request.identity?.role ?? null, request.identity?.subject ?? null]);
 }
 
 /** One upstream subscription and the client streams it feeds. */
@@ -132,7 +132,7 @@ class SharedStream {
     const seed: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
     this.plan = { kind: 'QueryPlan', node: rest ? { kind: 'Sequence', nodes: [seed, rest] } : seed };
     this.printed = print(request.document);
-    this.unsubscribe = options.upstream.subscribe(primary.serviceName, request.connectionParams, this.payload, {
+    this.unsubscribe = options.upstream.subscribe(primary.serviceName, request.identity, this.payload, {
       next: (result) => this.received(result),
       error: (error) => this.enqueue(async () => this.finish({ errors: upstreamErrors(error, primary.serviceName) })),
       complete: () => this.enqueue(async () => this.finish()),
@@ -184,7 +184,7 @@ class SharedStream {
     const eventErrors = (event.errors ?? []).map((error) => subgraphError(error as GraphQLFormattedError, serviceName));
     if (!event.data) return { data: null, errors: eventErrors.length > 0 ? eventErrors : [new GraphQLError(`subgraph ${serviceName} sent an event without data`)] };
     const { document, operationName, variables } = this.request;
-    const context: EventContext = { correlationId: newId(), event: event.data };
+    const context: EventContext = { correlationId: newId(), identity: this.request.identity, event: event.data };
     const requestContext = {
       request: { query: this.printed, operationName, variables },
       document,

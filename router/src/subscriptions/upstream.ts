@@ -1,3 +1,4 @@
+import { CALLER_HEADER, Identity } from '@supergraph/kernel';
 import { Client, createClient, ExecutionResult, SubscribePayload } from 'graphql-ws';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
@@ -14,6 +15,8 @@ export interface UpstreamSink {
 export interface UpstreamOptions {
   /** Subgraph name → its GraphQL HTTP URL (`http://host:port/graphql`); the socket is the same URL with `ws:`. */
   urlOf(service: string): string;
+  /** The router credential of `identity` (`InternalCredentials.forRouter`), signed afresh at every (re)connect. */
+  credential(identity: Identity | null): Promise<string>;
   logger: Logger;
   /** Client-side keep-alive ping period, ms [10000]. */
   keepAliveMs?: number;
@@ -31,10 +34,10 @@ interface Socket {
 
 /**
  * The router's graphql-ws connections to the subgraphs (graphql-ws protocol `graphql-transport-ws`).
- * One socket per (subgraph, client `connection_init` payload) carries every client subscription
- * that shares them (graphql-ws multiplexes operations on one socket): anonymous clients share one
- * socket per subgraph; the payload reaches the subgraph unchanged, so identity in it (edge auth)
- * keeps its meaning. A socket reconnects by itself with backoff (250 ms doubling to 5 s, plus
+ * One socket per (subgraph, end user) carries every client subscription of that identity
+ * (graphql-ws multiplexes operations on one socket); anonymous clients share one socket per
+ * subgraph. Its `connection_init` carries only the router credential naming that identity
+ * (`x-supergraph-caller`, signed at each connect), never the client's own payload or token. A socket reconnects by itself with backoff (250 ms doubling to 5 s, plus
  * jitter) and resends every subscription it carries; after `retryAttempts` failed attempts its
  * subscriptions fail. A socket without subscriptions closes after `idleCloseMs`.
  */
@@ -44,13 +47,13 @@ export class UpstreamSockets {
   constructor(private readonly options: UpstreamOptions) {}
 
   /**
-   * Subscribes `payload` on `service` over the socket of `connectionParams`; returns the function
+   * Subscribes `payload` on `service` over the socket of `identity`; returns the function
    * that unsubscribes (sends `complete` upstream at once). `payload` is re-sent as it is at
    * each reconnect, so updating `payload.variables` moves where a resumed subscription starts.
    */
-  subscribe(service: string, connectionParams: Record<string, unknown>, payload: SubscribePayload, sink: UpstreamSink): () => void {
-    const key = `${service}\n${stableJson(connectionParams)}`;
-    const socket = this.socketFor(key, service, connectionParams);
+  subscribe(service: string, identity: Identity | null, payload: SubscribePayload, sink: UpstreamSink): () => void {
+    const key = identity ? `${service}\n${identity.role}\n${identity.subject}` : `${service}\n`;
+    const socket = this.socketFor(key, service, identity);
     socket.subscriptions += 1;
     clearTimeout(socket.idleTimer);
     let released = false;
@@ -80,7 +83,7 @@ export class UpstreamSockets {
     };
   }
 
-  /** Number of open upstream sockets (one per subgraph and connection payload in use). */
+  /** Number of open upstream sockets (one per subgraph and identity in use). */
   get size(): number {
     return this.sockets.size;
   }
@@ -90,14 +93,14 @@ export class UpstreamSockets {
     await Promise.all([...this.sockets.entries()].map(([key, socket]) => this.close(key, socket)));
   }
 
-  private socketFor(key: string, service: string, connectionParams: Record<string, unknown>): Socket {
+  private socketFor(key: string, service: string, identity: Identity | null): Socket {
     const existing = this.sockets.get(key);
     if (existing) return existing;
     const logger = this.options.logger.child({ subgraph: service });
     const client = createClient({
       url: this.options.urlOf(service).replace(/^http/, 'ws'),
       webSocketImpl: WebSocket,
-      connectionParams,
+      connectionParams: async () => ({ [CALLER_HEADER]: await this.options.credential(identity) }),
       lazy: true,
       keepAlive: this.options.keepAliveMs ?? 10_000,
       retryAttempts: this.options.retryAttempts ?? 10,
@@ -121,16 +124,4 @@ export class UpstreamSockets {
     if (this.sockets.get(key) === socket) this.sockets.delete(key);
     await socket.client.dispose();
   }
-}
-
-/** JSON with object keys sorted, so equal payloads map to one socket whatever their key order. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
