@@ -14,12 +14,13 @@
  */
 import { gqlData } from '@supergraph/testing';
 import { report, seconds } from './figures';
-import { Attempt, bookOnce, countBy, delay, FaultStack, OPS, registerTicket, startFaultStack } from './support';
+import { Attempt, bookOnce, countBy, delay, FaultStack, OPS, registerTicket, startFaultStack, ticketBookings } from './support';
 
 jest.setTimeout(180_000);
 
 const CLIENTS = 8;
 const SEATS = 5000;
+const ORGANIZER = 'org-sigterm';
 
 describe('fault: SIGTERM to booking under steady load', () => {
   let faults: FaultStack;
@@ -31,7 +32,7 @@ describe('fault: SIGTERM to booking under steady load', () => {
 
   it('ends every in-flight request in a booking or a coded error, never a reset connection', async () => {
     const { stack, url } = faults;
-    const ticketId = await registerTicket(url, 'Sigterm', SEATS, 'org-sigterm');
+    const ticketId = await registerTicket(url, 'Sigterm', SEATS, ORGANIZER);
     const attempts: (Attempt & { startedAt: number; endedAt: number })[] = [];
     let running = true;
     const client = async (c: number) => {
@@ -57,7 +58,7 @@ describe('fault: SIGTERM to booking under steady load', () => {
 
     const inFlight = attempts.filter((a) => a.startedAt < sigtermAt && a.endedAt > sigtermAt);
     const ok = attempts.filter((a) => a.ok);
-    const written = (await gqlData(url, OPS.bookings, { t: ticketId })).bookings as { id: string }[];
+    const written = await ticketBookings(url, ticketId, ORGANIZER);
     const seatsLeft = (await gqlData(url, OPS.seats, { id: ticketId })).ticket.seatsLeft as number;
     const okIds = new Set(ok.map((a) => a.bookingId!));
     const writtenIds = new Set(written.map((b) => b.id));

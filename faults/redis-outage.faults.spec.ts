@@ -16,8 +16,8 @@
  * notification rows beyond one per (kind, booking, recipient).
  */
 import { report, seconds } from './figures';
-import { waitFor } from '@supergraph/testing';
-import { Attempt, bookOnce, countBy, delay, FaultStack, notificationKeys, OwnRedis, ownRedis, queryStore, registerTicket, startFaultStack, tally } from './support';
+import { queryStore, waitFor } from '@supergraph/testing';
+import { Attempt, bookOnce, countBy, delay, FaultStack, notificationKeys, OwnRedis, ownRedis, registerTicket, startFaultStack, tally } from './support';
 
 jest.setTimeout(300_000);
 

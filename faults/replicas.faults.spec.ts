@@ -15,9 +15,9 @@
  * each group, seconds for the views to catch up after the last request.
  */
 import Redis from 'ioredis';
-import { gqlData, waitFor } from '@supergraph/testing';
+import { bearer, gqlData, queryStore, waitFor } from '@supergraph/testing';
 import { report, seconds } from './figures';
-import { bookOnce, envelopesOf, FaultStack, groupBacklog, notificationKeys, OPS, queryStore, registerTicket, startFaultStack, tally } from './support';
+import { bookOnce, envelopesOf, FaultStack, groupBacklog, notificationKeys, OPS, registerTicket, startFaultStack, tally } from './support';
 
 jest.setTimeout(240_000);
 
@@ -54,7 +54,7 @@ describe('fault: two replicas of the notification and mypage consumers', () => {
       }
     }));
     const canceled = booked.filter((_, i) => i % 5 === 0);
-    await Promise.all(canceled.map((b) => gqlData(url, OPS.cancel, { id: b.id })));
+    await Promise.all(canceled.map(async (b) => gqlData(url, OPS.cancel, { id: b.id }, await bearer(b.customerId, 'customer'))));
     const lastRequestAt = Date.now();
     const isCanceled = new Set(canceled.map((b) => b.id));
 

@@ -9,50 +9,35 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import Database from 'libsql';
-import { Client } from 'pg';
 import Redis from 'ioredis';
-import { DomainEvent, envelope, EventEnvelope, newId, StoreKind } from '@supergraph/kernel';
+import { DEV_JWT_SECRET, DomainEvent, envelope, EventEnvelope, newId } from '@supergraph/kernel';
 import { freePort } from '@supergraph/stack';
-import { gql, gqlData, PolyglotStack, PolyglotStackOptions, startPolyglotStack, waitFor } from '@supergraph/testing';
+import { bearer, gql, gqlData, PolyglotStack, PolyglotStackOptions, queryStore, startPolyglotStack, StoreRef, waitFor } from '@supergraph/testing';
 import type { TicketBooked } from '@supergraph/contracts';
 
 /** A stack of the fault suite: the polyglot stack with the environment a case needs. */
 export type FaultStack = PolyglotStack;
 
 /**
+ * Router settings of every fault stack: tokens verified with the development key, which `bearer`
+ * signs with (whatever `JWT_SECRET` the environment has), and no rate limits: the cases send far
+ * more than the default 1,200 requests a minute from one address, and a limit is not the fault
+ * they are about.
+ */
+const FAULT_ROUTER_ENV = { JWT_SECRET: DEV_JWT_SECRET, RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_SUBJECT: '0' };
+
+/**
  * Every subgraph (or `options.services`) and the router as real processes on the polyglot
  * profile (`startPolyglotStack`) with the environment and stores a case needs (private Redis,
- * server stores for replicas, consumer tuning); output in `artifacts/faults-<label>-<time>.log`.
+ * server stores for replicas, consumer tuning) and `FAULT_ROUTER_ENV`; output in
+ * `artifacts/faults-<label>-<time>.log`.
  */
 export function startFaultStack(label: string, options: Omit<PolyglotStackOptions, 'logPrefix'> = {}): Promise<FaultStack> {
-  return startPolyglotStack(`faults_${label}`, { ...options, logPrefix: 'faults' });
-}
-
-/** Rows of `sql` in a context's store (PostgreSQL or SQLite; the suite reads notification and mypage). */
-export async function queryStore<T = Record<string, unknown>>(store: { kind: StoreKind; url: string }, sql: string): Promise<T[]> {
-  if (store.kind === 'postgresql') {
-    const pg = new Client({ connectionString: store.url });
-    await pg.connect();
-    try {
-      return (await pg.query(sql)).rows as T[];
-    } finally {
-      await pg.end();
-    }
-  }
-  if (store.kind === 'sqlite') {
-    const db = new Database(store.url, { readonly: true });
-    try {
-      return db.prepare(sql).all() as T[];
-    } finally {
-      db.close();
-    }
-  }
-  throw new Error(`queryStore: ${store.kind} not supported`);
+  return startPolyglotStack(`faults_${label}`, { ...options, env: { ...FAULT_ROUTER_ENV, ...options.env }, logPrefix: 'faults' });
 }
 
 /** Notifications stored, one row per (event id, recipient), with how many rows each key has. */
-export async function notificationKeys(store: { kind: StoreKind; url: string }): Promise<{ eventId: string; recipientId: string; kind: string; correlationId: string; n: number }[]> {
+export async function notificationKeys(store: StoreRef): Promise<{ eventId: string; recipientId: string; kind: string; correlationId: string; n: number }[]> {
   return queryStore(store, 'SELECT event_id AS "eventId", recipient_id AS "recipientId", MIN(kind) AS "kind", MIN(correlation_id) AS "correlationId", COUNT(*) AS "n" FROM notification GROUP BY event_id, recipient_id');
 }
 
@@ -176,7 +161,11 @@ export async function ownRedis(label: string): Promise<OwnRedis> {
   };
 }
 
-/** GraphQL operations the cases send through the router. */
+/**
+ * GraphQL operations the cases send through the router, and whose token each needs (`bearer`):
+ * `register` the organizer's; `book` and `cancel` the customer's (no `customerId`: it is the
+ * token's subject); `seats` none (public ticket search); `bookings` of a ticket its organizer's.
+ */
 export const OPS = {
   register: 'mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { id } }',
   book: 'mutation($i: BookTicketInput!) { bookTicket(input: $i) { id status } }',
@@ -185,11 +174,16 @@ export const OPS = {
   bookings: 'query($t: ID!) { bookings(ticketId: $t) { id status } }',
 };
 
-/** Registers a ticket through the router and waits until booking knows it (seatsLeft answered). */
+/** Registers a ticket through the router as organizer `organizerId` (their token) and waits until booking knows it (seatsLeft answered). */
 export async function registerTicket(url: string, title: string, seats: number, organizerId: string, price = 10_000): Promise<string> {
-  const id = (await gqlData(url, OPS.register, { i: { title, venue: 'Fault Hall', price, seats, organizerId } })).registerTicket.id as string;
+  const id = (await gqlData(url, OPS.register, { i: { title, venue: 'Fault Hall', price, seats } }, await bearer(organizerId, 'organizer'))).registerTicket.id as string;
   await waitFor(`${title} to be bookable`, async () => (await gqlData(url, OPS.seats, { id })).ticket.seatsLeft === seats, 5000);
   return id;
+}
+
+/** Every booking of ticket `ticketId`, as its organizer `organizerId` sees them (their token). */
+export async function ticketBookings(url: string, ticketId: string, organizerId: string): Promise<{ id: string; status: string }[]> {
+  return (await gqlData(url, OPS.bookings, { t: ticketId }, await bearer(organizerId, 'organizer'))).bookings;
 }
 
 /** How one bookTicket call ended as the client saw it. */
@@ -203,11 +197,12 @@ export interface Attempt {
   ms: number;
 }
 
-/** One `bookTicket` through `url`, timed, never throwing. */
+/** One `bookTicket` through `url` as customer `customerId` (their token, signed before the clock starts), timed, never throwing. */
 export async function bookOnce(url: string, ticketId: string, customerId: string): Promise<Attempt> {
+  const headers = await bearer(customerId, 'customer');
   const started = performance.now();
   try {
-    const result = await gql(url, OPS.book, { i: { ticketId, customerId, quantity: 1 } });
+    const result = await gql(url, OPS.book, { i: { ticketId, quantity: 1 } }, headers);
     const ms = performance.now() - started;
     if (result.errors?.length) return { ok: false, code: result.errors[0].extensions?.code ?? 'NO_CODE', ms };
     return { ok: true, bookingId: result.data.bookTicket.id, ms };
