@@ -9,18 +9,25 @@
  *   after `PAYMENT_TIMEOUT_MS`, 2 s): the slow case the 3 s bound is about.
  * In each, bookings are sent one after another through the router: the first ones (until the
  * breaker opens) must fail with PAYMENT_UNAVAILABLE within 3 s; then 20 more, 50 ms apart (inside
- * the breaker's 5 s open window), each within 100 ms. Payment is brought back (start / SIGCONT)
+ * the breaker's 5 s open window). Each of those 20 must be short-circuited by booking's breaker
+ * (its `supergraph_circuit_events_total{name="payment"}` counts 20 `reject`s and no call to payment
+ * meanwhile) and answer within 100 ms. The 100 ms bound is checked on the 95th percentile, and
+ * every one of them within 1 s (half the payment timeout, so none waited on payment): an answer
+ * still runs booking's two MariaDB transactions (hold, release), and on a shared 2-core CI machine
+ * one commit's fsync now and then takes a few hundred ms, which is the disk, not the breaker (a CI
+ * run saw one such attempt at 323 ms among nineteen at ~20 ms). Payment is brought back (start / SIGCONT)
  * and the test books every 250 ms until one succeeds, without touching booking: seconds to heal.
  * Nothing is written by a failed booking: seats left = seats − successful bookings, and after the
  * frozen payment thaws, every payment it approved for an abandoned booking ends CANCELED.
  *
  * Figures per way: attempts before the breaker opened and their slowest latency, latencies while
- * open (p50 / max), codes seen, seconds until booking worked again, seats consistent.
+ * open (p50 / p95 / max), breaker events while open, codes seen, seconds until booking worked
+ * again, seats consistent.
  */
-import { gqlData, waitFor } from '@supergraph/testing';
+import { gqlData, metricSample, waitFor } from '@supergraph/testing';
 import { Client } from 'pg';
 import { report, seconds } from './figures';
-import { Attempt, bookOnce, countBy, delay, FaultStack, OPS, percentile, registerTicket, startFaultStack } from './support';
+import { Attempt, bookOnce, countBy, delay, FaultStack, OPS, percentile, registerTicket, startFaultStack, ticketBookings } from './support';
 
 jest.setTimeout(180_000);
 
@@ -30,16 +37,25 @@ describe('fault: payment unavailable (circuit breaker)', () => {
   let ticketId: string;
   let booked = 0;
   const SEATS = 500;
+  const ORGANIZER = 'org-breaker';
 
   beforeAll(async () => {
     faults = await startFaultStack('breaker');
     url = faults.url;
-    ticketId = await registerTicket(url, 'Breaker', SEATS, 'org-breaker');
+    ticketId = await registerTicket(url, 'Breaker', SEATS, ORGANIZER);
     const warm = await bookOnce(url, ticketId, 'cust-warm');
     expect(warm).toMatchObject({ ok: true });
     booked += 1;
   });
   afterAll(() => faults?.stop());
+
+  /** Booking's count of its payment breaker's `event` so far (`supergraph_circuit_events_total`). */
+  async function breakerEvents(event: string): Promise<number> {
+    const text = await (await fetch(faults.stack.url('booking').replace(/\/graphql$/, '/metrics'))).text();
+    return metricSample(text, 'supergraph_circuit_events_total', { name: 'payment', event }) ?? 0;
+  }
+  const CALL_EVENTS = ['success', 'failure', 'timeout'];
+  const callsToPayment = async () => (await Promise.all(CALL_EVENTS.map(breakerEvents))).reduce((a, b) => a + b, 0);
 
   async function outage(way: 'stopped' | 'frozen', breakDown: () => Promise<void>, bringBack: () => Promise<void>) {
     await breakDown();
@@ -55,10 +71,12 @@ describe('fault: payment unavailable (circuit breaker)', () => {
       beforeOpen.push(attempt);
     }
     const whileOpen: Attempt[] = [];
+    const [rejectsBefore, callsBefore] = [await breakerEvents('reject'), await callsToPayment()];
     for (let i = 0; i < 20; i += 1) {
       whileOpen.push(await bookOnce(url, ticketId, `cust-${way}`));
       await delay(50);
     }
+    const [rejectsWhileOpen, callsWhileOpen] = [(await breakerEvents('reject')) - rejectsBefore, (await callsToPayment()) - callsBefore];
     const backAt = Date.now();
     await bringBack();
     const healedAfter = await waitFor('booking to work again by itself', async () => {
@@ -74,13 +92,19 @@ describe('fault: payment unavailable (circuit breaker)', () => {
       'their latency max, ms': Math.round(Math.max(...beforeOpen.map((a) => a.ms))),
       'attempts while open': whileOpen.length,
       'latency while open p50, ms': Math.round(percentile(whileOpen.map((a) => a.ms), 50)),
+      'latency while open p95, ms': Math.round(percentile(whileOpen.map((a) => a.ms), 95)),
       'latency while open max, ms': Math.round(Math.max(...whileOpen.map((a) => a.ms))),
+      'breaker rejects while open': rejectsWhileOpen,
+      'calls to payment while open': callsWhileOpen,
       codes: countBy([...beforeOpen, ...whileOpen].map((a) => a.code ?? a.transport ?? 'OK')),
       'works again after payment returns, s': seconds(healedAfter),
     });
     expect([...beforeOpen, ...whileOpen].every((a) => !a.ok && a.code === 'PAYMENT_UNAVAILABLE')).toBe(true);
     expect(figures['their latency max, ms']).toBeLessThan(3000);
-    expect(figures['latency while open max, ms']).toBeLessThan(100);
+    expect(figures['breaker rejects while open']).toBe(whileOpen.length);
+    expect(figures['calls to payment while open']).toBe(0);
+    expect(figures['latency while open p95, ms']).toBeLessThan(100);
+    expect(figures['latency while open max, ms']).toBeLessThan(1000);
     expect(figures['works again after payment returns, s']).toBeLessThan(15);
   }
 
@@ -94,7 +118,7 @@ describe('fault: payment unavailable (circuit breaker)', () => {
     await outage('frozen', async () => void process.kill(pid, 'SIGSTOP'), async () => void process.kill(pid, 'SIGCONT'));
     // Requests the frozen payment received were answered after it thawed: booking had abandoned
     // them (outcome unknown), so payment must void every approval without a booking.
-    const bookingIds = new Set<string>((await gqlData(url, OPS.bookings, { t: ticketId })).bookings.map((b: { id: string }) => b.id));
+    const bookingIds = new Set<string>((await ticketBookings(url, ticketId, ORGANIZER)).map((b) => b.id));
     const orphans = await waitFor('no approved payment without a booking', async () => {
       const pg = new Client({ connectionString: faults.store('payment').url });
       await pg.connect();
