@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, DEV_JWT_SECRET, exitOnConfigError, loadConfig, ROUTER, servicePort } from '@supergraph/kernel';
+import { ConfigError, DEV_JWT_SECRET, exitOnConfigError, isPlaceholderSecret, loadConfig, ROUTER, servicePort } from '@supergraph/kernel';
 import { parseCorsOrigins } from './edge/cors';
 import { parseTrustProxy } from './edge/client-address';
 
@@ -42,9 +42,9 @@ export function routerConfig(env: NodeJS.ProcessEnv = process.env) {
       throw new ConfigError(`Invalid configuration:\n  TRUST_PROXY: ${(error as Error).message}`);
     }
   });
-  if (config.NODE_ENV === 'production' && !config.JWT_JWKS_URL && config.JWT_SECRET === DEV_JWT_SECRET) {
+  if (config.NODE_ENV === 'production' && !config.JWT_JWKS_URL && (config.JWT_SECRET === DEV_JWT_SECRET || isPlaceholderSecret(config.JWT_SECRET))) {
     exitOnConfigError(() => {
-      throw new ConfigError('Invalid configuration:\n  JWT_SECRET: set JWT_JWKS_URL or a JWT_SECRET of your own when NODE_ENV=production');
+      throw new ConfigError('Invalid configuration:\n  JWT_SECRET: set JWT_JWKS_URL or a JWT_SECRET of your own (not the development default, not a CHANGE-ME placeholder) when NODE_ENV=production');
     });
   }
   return { ...config, corsOrigins, trustProxy, port: exitOnConfigError(() => servicePort(ROUTER, env)) };

@@ -51,7 +51,6 @@ const PRODUCTION_SECRETS = {
   NODE_ENV: 'production',
   JWT_SECRET: 'edge-test-production-jwt-secret-0123456789',
   ROUTER_CREDENTIAL_SECRET: 'edge-test-production-router-secret-0123456789',
-  SERVICE_CREDENTIAL_SECRET: 'edge-test-production-service-secret-0123456789',
 };
 
 describe('router edge limits', () => {

@@ -188,17 +188,32 @@ describe('router (fake subgraphs)', () => {
     expect(String(await inFlight)).toMatch(/fetch failed/); // its connection was closed
   });
 
-  it('a bad ROUTER_PORT exits with status 1 after one line naming it', async () => {
+  /** What `startRouter(env)` printed to stderr before it exited with status 1 (`process.exit` stubbed). */
+  async function configRefusal(env: NodeJS.ProcessEnv): Promise<string[]> {
     const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
       throw new Error(`exit ${code}`);
     }) as never);
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      await expect(startRouter({ ...subgraphs.env, ROUTER_PORT: 'abc' })).rejects.toThrow('exit 1');
-      expect(stderr.mock.calls.map(([chunk]) => String(chunk))).toEqual(['Invalid configuration: ROUTER_PORT: expected a port number 0-65535, received "abc"\n']);
+      await expect(startRouter(env)).rejects.toThrow('exit 1');
+      return stderr.mock.calls.map(([chunk]) => String(chunk));
     } finally {
       exit.mockRestore();
       stderr.mockRestore();
     }
+  }
+
+  it('a bad ROUTER_PORT exits with status 1 after one line naming it', async () => {
+    expect(await configRefusal({ ...subgraphs.env, ROUTER_PORT: 'abc' })).toEqual(['Invalid configuration: ROUTER_PORT: expected a port number 0-65535, received "abc"\n']);
+  });
+
+  it('NODE_ENV=production: the development JWT_SECRET and the CHANGE-ME placeholders of the k8s Secret are refused at start', async () => {
+    const own = { ROUTER_CREDENTIAL_SECRET: 'router-int-test-router-secret-0123456789' };
+    for (const JWT_SECRET of [undefined, 'CHANGE-ME-jwt-hs256-secret-placeholder-0003']) {
+      expect(await configRefusal({ ...subgraphs.env, ...own, NODE_ENV: 'production', ...(JWT_SECRET ? { JWT_SECRET } : {}) })).toEqual([expect.stringMatching(/^Invalid configuration: JWT_SECRET: .*not a CHANGE-ME placeholder/)]);
+    }
+    expect(await configRefusal({ ...subgraphs.env, ROUTER_CREDENTIAL_SECRET: 'CHANGE-ME-router-credential-secret-placeholder-0001', JWT_SECRET: 'router-int-test-jwt-secret-0123456789', NODE_ENV: 'production' })).toEqual([
+      expect.stringMatching(/^Invalid configuration: ROUTER_CREDENTIAL_SECRET: is a CHANGE-ME placeholder/),
+    ]);
   });
 });

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { DEV_ROUTER_CREDENTIAL_SECRET, DEV_SERVICE_CREDENTIAL_SECRET } from './auth/internal-credential';
-import { baseConfigShape, ConfigError, exitOnConfigError, intVar, loadConfig, parseConfig } from './config';
+import { baseConfigShape, ConfigError, contextConfigShape, exitOnConfigError, intVar, loadConfig, parseConfig } from './config';
 
 describe('parseConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
-    const config = parseConfig({}, {});
+    const config = parseConfig(contextConfigShape, {});
     expect(config).toEqual({
       REDIS_URL: 'redis://127.0.0.1:6379',
       EVENTS_NAMESPACE: '',
@@ -64,15 +64,27 @@ describe('parseConfig', () => {
   it('exposes the base shape so contexts can extend it', () => {
     expect(Object.keys(baseConfigShape).sort()).toEqual([
       'CONSUMER_CLAIM_IDLE_MS', 'CONSUMER_MAX_DELIVERIES', 'CONSUMER_NAME', 'EVENTS_NAMESPACE', 'HOUSEKEEPING_INTERVAL_MS', 'INBOX_RETENTION_MS', 'LOG_LEVEL',
-      'NODE_ENV', 'OUTBOX_RETENTION_MS', 'REDIS_URL', 'ROUTER_CREDENTIAL_SECRET', 'SERVICE_CREDENTIAL_SECRET', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS', 'STREAM_RETENTION_MS',
+      'NODE_ENV', 'OUTBOX_RETENTION_MS', 'REDIS_URL', 'ROUTER_CREDENTIAL_SECRET', 'SERVICE_HOST', 'SHUTDOWN_DELAY_MS', 'STREAM_RETENTION_MS',
     ]);
   });
 
   it('refuses the development credential secrets in production, and secrets under 32 characters anywhere', () => {
-    expect(() => parseConfig({}, { NODE_ENV: 'production' })).toThrow(/ROUTER_CREDENTIAL_SECRET: must be set[\s\S]*SERVICE_CREDENTIAL_SECRET: must be set/);
+    expect(() => parseConfig(contextConfigShape, { NODE_ENV: 'production' })).toThrow(/ROUTER_CREDENTIAL_SECRET: must be set[\s\S]*SERVICE_CREDENTIAL_SECRET: must be set/);
     const own = { ROUTER_CREDENTIAL_SECRET: 'r'.repeat(32), SERVICE_CREDENTIAL_SECRET: 's'.repeat(40) };
-    expect(parseConfig({}, { NODE_ENV: 'production', ...own })).toMatchObject(own);
+    expect(parseConfig(contextConfigShape, { NODE_ENV: 'production', ...own })).toMatchObject(own);
     expect(() => parseConfig({}, { ROUTER_CREDENTIAL_SECRET: 'short' })).toThrow(/ROUTER_CREDENTIAL_SECRET/);
+  });
+
+  it('refuses the CHANGE-ME placeholders of the k8s Secret in production only', () => {
+    const placeholders = { ROUTER_CREDENTIAL_SECRET: 'CHANGE-ME-router-credential-secret-placeholder-0001', SERVICE_CREDENTIAL_SECRET: 'change-me-service-credential-secret-placeholder-0002' };
+    expect(() => parseConfig(contextConfigShape, { NODE_ENV: 'production', ...placeholders })).toThrow(/ROUTER_CREDENTIAL_SECRET: is a CHANGE-ME placeholder[\s\S]*SERVICE_CREDENTIAL_SECRET: is a CHANGE-ME placeholder/);
+    expect(parseConfig(contextConfigShape, placeholders)).toMatchObject(placeholders);
+    expect(parseConfig(contextConfigShape, { NODE_ENV: 'production', ROUTER_CREDENTIAL_SECRET: 'r'.repeat(32), SERVICE_CREDENTIAL_SECRET: 'a-secret-that-mentions-CHANGE-ME-later-0002' }).SERVICE_CREDENTIAL_SECRET).toMatch(/^a-secret/);
+  });
+
+  it('needs no SERVICE_CREDENTIAL_SECRET outside a context: the router starts in production with its own key alone', () => {
+    const routerOnly = parseConfig({}, { NODE_ENV: 'production', ROUTER_CREDENTIAL_SECRET: 'r'.repeat(32) });
+    expect(routerOnly).not.toHaveProperty('SERVICE_CREDENTIAL_SECRET');
   });
 
   it('reads SHUTDOWN_DELAY_MS as whole milliseconds', () => {

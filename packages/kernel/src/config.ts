@@ -33,9 +33,9 @@ import { LOG_LEVELS } from './logger';
  *   (each wait jittered between half and one and a half times it).
  * - `ROUTER_CREDENTIAL_SECRET` (≥ 32 characters): key of the router credentials every subgraph
  *   request carries (`InternalCredentials`); the router and every subgraph must share it.
- * - `SERVICE_CREDENTIAL_SECRET` (≥ 32 characters): key of the contexts' service credentials (sync
- *   calls such as booking → payment); the router never needs it.
- *   Both default to development-only values, refused when `NODE_ENV=production`.
+ *   It defaults to a development-only value, refused when `NODE_ENV=production`, as are the
+ *   `CHANGE-ME` placeholders of `docker/k8s/secrets.yaml` (`isPlaceholderSecret`).
+ * The contexts read `contextConfigShape` on top of these; the router does not.
  */
 export const baseConfigShape = {
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
@@ -52,6 +52,16 @@ export const baseConfigShape = {
   INBOX_RETENTION_MS: z.coerce.number().int().positive().default(7 * 24 * 3600_000),
   HOUSEKEEPING_INTERVAL_MS: z.coerce.number().int().positive().default(300_000),
   ROUTER_CREDENTIAL_SECRET: z.string().min(32).default(DEV_ROUTER_CREDENTIAL_SECRET),
+};
+
+/**
+ * The variables every bounded context reads on top of `baseConfigShape` (`openContext`), and the
+ * router does not:
+ * - `SERVICE_CREDENTIAL_SECRET` (≥ 32 characters): key of the contexts' service credentials (sync
+ *   calls such as booking → payment). The router never holds it (so no client request can pass for
+ *   a context's call); a development-only default, refused like the router key in production.
+ */
+export const contextConfigShape = {
   SERVICE_CREDENTIAL_SECRET: z.string().min(32).default(DEV_SERVICE_CREDENTIAL_SECRET),
 };
 
@@ -60,6 +70,9 @@ export const intVar = (fallback: number) => z.coerce.number().int().positive().d
 
 /** The variables common to every service, typed. */
 export type BaseConfig = z.infer<z.ZodObject<typeof baseConfigShape>>;
+
+/** The variables of a bounded context's process (`baseConfigShape` + `contextConfigShape`), typed. */
+export type ContextConfig = BaseConfig & z.infer<z.ZodObject<typeof contextConfigShape>>;
 
 /**
  * Thrown by `parseConfig` when a variable is missing or malformed; the message names every
@@ -100,15 +113,31 @@ function checkInboxRetention(config: BaseConfig, ctx: z.RefinementCtx): void {
   }
 }
 
-/** In production the development-only credential secrets are refused: anyone could forge a credential with them. */
-function checkProductionSecrets(config: BaseConfig, ctx: z.RefinementCtx): void {
+/**
+ * True when `value` is a published placeholder rather than a secret: it starts with `CHANGE-ME`
+ * (any case), as the values in `docker/k8s/secrets.yaml` do. They are long enough for the
+ * ≥ 32-character rule but public, so with `NODE_ENV=production` they are refused like the
+ * development defaults.
+ */
+export function isPlaceholderSecret(value: string): boolean {
+  return /^change-me/i.test(value);
+}
+
+/**
+ * In production the development-only credential secrets and the published `CHANGE-ME`
+ * placeholders are refused: anyone could forge a credential with them.
+ */
+function checkProductionSecrets(config: BaseConfig & Partial<ContextConfig>, ctx: z.RefinementCtx): void {
   if (config.NODE_ENV !== 'production') return;
-  const devSecrets: [keyof BaseConfig, string][] = [
+  const devSecrets: [keyof ContextConfig, string][] = [
     ['ROUTER_CREDENTIAL_SECRET', DEV_ROUTER_CREDENTIAL_SECRET],
     ['SERVICE_CREDENTIAL_SECRET', DEV_SERVICE_CREDENTIAL_SECRET],
   ];
   for (const [name, devValue] of devSecrets) {
-    if (config[name] === devValue) ctx.addIssue({ code: 'custom', path: [name], message: 'must be set to a secret of your own when NODE_ENV=production' });
+    const value = config[name];
+    if (typeof value !== 'string') continue; // not a variable of this service (the router has no SERVICE_CREDENTIAL_SECRET)
+    if (value === devValue) ctx.addIssue({ code: 'custom', path: [name], message: 'must be set to a secret of your own when NODE_ENV=production' });
+    else if (isPlaceholderSecret(value)) ctx.addIssue({ code: 'custom', path: [name], message: 'is a CHANGE-ME placeholder: generate a secret of your own (e.g. openssl rand -base64 48) when NODE_ENV=production' });
   }
 }
 

@@ -15,7 +15,7 @@ import { Caller } from './auth/identity';
 import { CALLER_HEADER, InternalCredentials } from './auth/internal-credential';
 import { callerOf, requireInternalCredential } from './auth/subgraph-auth';
 import { servicePort, storeUrl, subgraph } from './catalog';
-import { BaseConfig, exitOnConfigError, parseConfig } from './config';
+import { ContextConfig, contextConfigShape, exitOnConfigError, parseConfig } from './config';
 import { EventMeta } from './events/envelope';
 import { Housekeeping } from './events/housekeeping';
 import { OutboxRelay } from './events/outbox-relay';
@@ -43,7 +43,7 @@ import { startTracing, Tracing } from './tracing/tracing';
  */
 export interface ContextRuntime<C extends object = object> {
   readonly name: string;
-  readonly config: Readonly<BaseConfig & C & { port: number; storeUrl: string }>;
+  readonly config: Readonly<ContextConfig & C & { port: number; storeUrl: string }>;
   readonly logger: Logger;
   readonly orm: MikroORM;
   readonly redis: Redis;
@@ -100,7 +100,7 @@ export interface RequestContext {
 }
 
 /**
- * Opens a context: config (base variables + `configShape`, `<NAME>_PORT`, `STORES`; a bad one
+ * Opens a context: config (base and context variables + `configShape`, `<NAME>_PORT`, `STORES`; a bad one
  * exits with status 1 after one line naming it, as `loadConfig` does), store at `storeUrl` of the
  * catalog entry (schema updated by MikroORM), Redis, unit of work, relay and housekeeping.
  */
@@ -111,7 +111,7 @@ export async function openContext<S extends z.ZodRawShape>(
   const env = options.env ?? process.env;
   const entry = subgraph(name);
   const config = exitOnConfigError(() =>
-    Object.freeze({ ...parseConfig(options.configShape ?? ({} as S), env), port: servicePort(entry, env), storeUrl: storeUrl(entry, env) }),
+    Object.freeze({ ...parseConfig({ ...contextConfigShape, ...options.configShape }, env), port: servicePort(entry, env), storeUrl: storeUrl(entry, env) }),
   );
   const logger = createLogger(name, config.LOG_LEVEL);
   const tracing = startTracing(name, env);
