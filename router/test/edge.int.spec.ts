@@ -1,6 +1,7 @@
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getIntrospectionQuery } from 'graphql';
+import { WebSocket } from 'ws';
 import { RunningService, SUBGRAPHS } from '@supergraph/kernel';
 import { bearer, errorCode, GraphQLResult, redisNamespace, REDIS_URL, subscriptionClient } from '@supergraph/testing';
 import { startRouter } from '../src/main';
@@ -226,6 +227,31 @@ describe('router edge limits', () => {
       } finally {
         await client.close();
       }
+    });
+
+    it('counts WebSocket handshakes per address: handshake N+1 in the window gets HTTP 429 with Retry-After instead of the upgrade', async () => {
+      const limited = await start({ RATE_LIMIT_PER_IP: '2', RATE_LIMIT_PER_SUBJECT: '0', RATE_LIMIT_WINDOW_S: '30' });
+      const wsUrl = limited.url.replace(/^http/, 'ws');
+      const handshake = () =>
+        new Promise<{ upgraded: true } | { status: number; retryAfter?: string; body: string }>((resolve, reject) => {
+          const socket = new WebSocket(wsUrl, 'graphql-transport-ws');
+          socket.once('open', () => {
+            socket.close();
+            resolve({ upgraded: true });
+          });
+          socket.once('unexpected-response', (_request, response) => {
+            let body = '';
+            response.on('data', (chunk: Buffer) => (body += chunk));
+            response.on('end', () => resolve({ status: response.statusCode!, retryAfter: response.headers['retry-after'] as string | undefined, body }));
+          });
+          socket.once('error', reject);
+        });
+      expect(await handshake()).toEqual({ upgraded: true });
+      expect(await handshake()).toEqual({ upgraded: true });
+      const refused = await handshake();
+      expect(refused).toMatchObject({ status: 429, retryAfter: expect.stringMatching(/^\d+$/) });
+      expect(JSON.parse((refused as { body: string }).body)).toEqual({ errors: [{ message: expect.stringMatching(/^Too many requests/), extensions: { code: 'RATE_LIMITED' } }] });
+      expect((await post(limited.url, '{ __typename }')).status).toBe(429); // the same limit as HTTP requests
     });
 
     it('fails open to in-memory limits when Redis is unreachable: never a 500', async () => {

@@ -38,7 +38,8 @@ export const RATE_LIMITED = 'RATE_LIMITED';
  * - `subjectPlugin()`: Apollo Server plugin counting each HTTP operation of a verified end user
  *   (`contextValue.identity`) once it is resolved; operations run through `executeOperation`
  *   without an HTTP request (those of graphql-ws) are not counted there;
- * - `admit(client)`: both limits for one graphql-ws `subscribe` message.
+ * - `admit(client)`: both limits for one graphql-ws `subscribe` message, and the per-IP limit for
+ *   each WebSocket handshake (`identity: null`; refused with an HTTP 429 instead of the upgrade).
  * While Redis is unreachable the limits fail open to per-process in-memory counters
  * (rate-limiter-flexible `insuranceLimiter`, same limits), logged once per outage; a limiter that
  * fails otherwise is logged and the request admitted: never a 500.

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { checkOperation, Identity, TokenError, VerifiedToken } from '@supergraph/kernel';
@@ -46,7 +47,11 @@ export interface SubscriptionServerOptions {
   keepAliveMs?: number;
   /** The HTTP path's operation limits (`OperationLimits`), for every operation on the socket: its `refusal` before parsing, then extra validation rules [none]. */
   limits?: { validationRules: readonly ValidationRule[]; refusal(request: { query?: unknown; variables?: unknown }): GraphQLError | null };
-  /** Admits each operation a client sends (`RateLimits.admit`): null, or the error it is refused with (`RATE_LIMITED`) [all admitted]. */
+  /**
+   * Admits each WebSocket handshake (with `identity: null`: the per-address limit) and each
+   * operation a client sends (`RateLimits.admit`): null, or the error it is refused with
+   * (`RATE_LIMITED`, with the HTTP status and `Retry-After` in `extensions.http`) [all admitted].
+   */
   admit?(client: { ip: string | undefined; identity: Identity | null }): Promise<GraphQLError | null>;
   /** The client's address of a WebSocket upgrade request, for `admit` [the socket's peer]. */
   clientAddress?(request: IncomingMessage): string | undefined;
@@ -81,13 +86,21 @@ interface OperationContext {
 export function serveSubscriptions(options: SubscriptionServerOptions): { dispose(): Promise<void> } {
   const { logger } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
+  const clientOf = (request: IncomingMessage) => options.clientAddress?.(request) ?? request.socket.remoteAddress;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(request.url ?? '/', 'http://router').pathname;
     if (!options.paths.includes(path)) {
       socket.destroy();
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    void (options.admit?.({ ip: clientOf(request), identity: null }) ?? Promise.resolve(null)).then((refused) => {
+      if (socket.destroyed) return;
+      if (refused) {
+        refuseHandshake(socket, refused);
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    });
   };
   options.httpServer.on('upgrade', onUpgrade);
 
@@ -115,7 +128,7 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { dispos
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
-        const refused = (await options.admit?.({ ip: options.clientAddress?.(ctx.extra.request) ?? ctx.extra.request.socket.remoteAddress, identity: identities.get(ctx.extra.socket) ?? null })) ?? options.limits?.refusal(payload);
+        const refused = (await options.admit?.({ ip: clientOf(ctx.extra.request), identity: identities.get(ctx.extra.socket) ?? null })) ?? options.limits?.refusal(payload);
         if (refused) return [refused];
         const args = checkOperation(options.schema(), payload, options.limits?.validationRules);
         if (Array.isArray(args)) return args;
@@ -167,6 +180,19 @@ export function serveSubscriptions(options: SubscriptionServerOptions): { dispos
       await server.dispose();
     },
   };
+}
+
+/**
+ * Answers a refused WebSocket handshake with a plain HTTP response instead of the upgrade: the
+ * error's status (429 for `RATE_LIMITED`) and headers (`Retry-After`), and its message and code as
+ * a GraphQL-shaped JSON body, as the HTTP path answers; then closes the connection.
+ */
+function refuseHandshake(socket: Duplex, error: GraphQLError): void {
+  const http = (error.extensions.http ?? {}) as { status?: number; headers?: Map<string, string> };
+  const status = http.status ?? 400;
+  const body = JSON.stringify({ errors: [{ message: error.message, extensions: { code: error.extensions.code } }] });
+  const headers = [...(http.headers ?? new Map<string, string>())].map(([name, value]) => `${name}: ${value}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Refused'}\r\n${headers}content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 /** Longest delay `setTimeout` takes (2^31 - 1 ms, about 24.8 days); longer waits are chained. */
