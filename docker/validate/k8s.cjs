@@ -338,7 +338,7 @@ function validateK8s(dir = path.join(ROOT, 'docker', 'k8s')) {
           if (resolvePort(get.port)?.containerPort !== port) error(cw, `${probe}.httpGet.port ${get.port} is not the service port ${port}`);
         }
       }
-      if (container.startupProbe?.httpGet && container.startupProbe.httpGet.path !== '/health/live') error(cw, 'startupProbe must probe /health/live (readiness of the router depends on every subgraph)');
+      if (container.startupProbe?.httpGet && container.startupProbe.httpGet.path !== '/health/live') error(cw, 'startupProbe must probe /health/live (readiness depends on the store and Redis, which a starting pod must not be restarted for)');
       // resources
       const res = container.resources ?? {};
       for (const kind of ['requests', 'limits'])

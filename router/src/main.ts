@@ -67,8 +67,10 @@ import { UpstreamSockets } from './subscriptions/upstream';
  * aliases, tokens, cost, directives; U+0000 in strings), no field suggestions in errors
  * (`edgeErrorFormatter`); no automatic persisted queries; introspection only outside production.
  * `/metrics`: Prometheus text (`ServiceMetrics`: operations, subgraph fetches, live
- * subscriptions). `/health/ready` is 200 only when every subgraph's own readiness answers 200
- * within 1 s. Stop (SIGTERM): readiness 503 for `SHUTDOWN_DELAY_MS`, then in-flight requests
+ * subscriptions). `/health/ready` is 200 when the router's Redis (rate limits) answers and it is
+ * not draining; each subgraph's own readiness (within 1 s) is reported in the body under
+ * `dependencies` but does not count: one context down must not take the router, and with it
+ * every other context, out of its load balancer. Stop (SIGTERM): readiness 503 for `SHUTDOWN_DELAY_MS`, then in-flight requests
  * get at most `HTTP_STOP_GRACE_MS`; WebSocket clients are closed with 1001 and the upstream
  * subscription sockets closed first.
  */
@@ -99,17 +101,6 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   const httpServer = createServer(app);
   let draining = false;
   app.use(refuseUnanswerableRequests(() => draining));
-  const readiness = Object.fromEntries(
-    SUBGRAPHS.map((service) => [
-      service.name,
-      async () => {
-        const response = await fetch(serviceUrl(service, env).replace(/\/graphql$/, '/health/ready'), { signal: AbortSignal.timeout(1000) });
-        await response.body?.cancel(); // only the status counts; release the connection now
-        return response.ok;
-      },
-    ]),
-  );
-  mountHealth(app, readiness, () => draining);
   mountMetrics(app, metrics);
 
   const production = config.NODE_ENV === 'production';
@@ -126,6 +117,18 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     { perSubject: config.RATE_LIMIT_PER_SUBJECT, perIp: config.RATE_LIMIT_PER_IP, windowS: config.RATE_LIMIT_WINDOW_S, redisUrl: config.REDIS_URL, namespace: config.EVENTS_NAMESPACE },
     logger.child({ component: 'rate-limit' }),
   );
+  const subgraphReadiness = Object.fromEntries(
+    SUBGRAPHS.map((service) => [
+      service.name,
+      async () => {
+        const response = await fetch(serviceUrl(service, env).replace(/\/graphql$/, '/health/ready'), { signal: AbortSignal.timeout(1000) });
+        await response.body?.cancel(); // only the status counts; release the connection now
+        return response.ok;
+      },
+    ]),
+  );
+  const redisCheck = rateLimits.redisCheck();
+  mountHealth(app, redisCheck ? { redis: redisCheck } : {}, () => draining, { dependencies: subgraphReadiness });
   const server = new ApolloServer<GatewayContext>({
     gateway,
     formatError,

@@ -148,7 +148,7 @@ describe('router (fake subgraphs)', () => {
     expect(text).toMatch(/^process_cpu_user_seconds_total\{service="router"\} /m);
   });
 
-  it('is ready only when every subgraph is; each probe releases its connection at once', async () => {
+  it('is ready when its Redis answers, whatever the subgraphs; reports each subgraph and releases each probe connection at once', async () => {
     let closed = 0;
     subgraphs.on('*', '/health/ready', (_req, res) => {
       res.on('close', () => (closed += 1));
@@ -157,14 +157,27 @@ describe('router (fake subgraphs)', () => {
     const health = router.url.replace(/\/graphql$/, '/health/ready');
     const ready = await fetch(health);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, true])) });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { redis: true }, dependencies: Object.fromEntries(SUBGRAPHS.map((s) => [s.name, true])) });
     // The probe's timeout (1 s) would close them too, much later: they are released at once.
     await waitFor('every probe connection released', () => closed >= SUBGRAPHS.length, 500, 10);
 
+    // Payment down is payment's outage (bookings fail with PAYMENT_UNAVAILABLE), not the router's.
     subgraphs.on('payment', '/health/ready', (_req, res) => json(res, 503, { status: 'unavailable' }));
-    const notReady = await fetch(health);
-    expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toMatchObject({ status: 'unavailable', checks: { payment: false, ticket: true } });
+    const paymentDown = await fetch(health);
+    expect(paymentDown.status).toBe(200);
+    expect(await paymentDown.json()).toMatchObject({ status: 'ready', checks: { redis: true }, dependencies: { payment: false, ticket: true } });
+  });
+
+  it('is not ready while its Redis is unreachable (CONTRACT.md "Endpoints"); without rate limits it holds no Redis and needs none', async () => {
+    subgraphs.on('*', '/health/ready', (_req, res) => json(res, 200, { status: 'ready' }));
+    const noRedis = await start({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const down = await fetch(noRedis.url.replace(/\/graphql$/, '/health/ready'));
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'unavailable', checks: { redis: false } });
+    const unlimited = await start({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_SUBJECT: '0' });
+    const ready = await fetch(unlimited.url.replace(/\/graphql$/, '/health/ready'));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: {} });
   });
 
   it('stop(): readiness 503 for SHUTDOWN_DELAY_MS, then an in-flight request gets at most the HTTP grace period (5 s)', async () => {

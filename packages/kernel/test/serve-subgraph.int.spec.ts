@@ -393,6 +393,17 @@ describe('mountHealth', () => {
     }
   });
 
+  it('reports dependencies in the body without letting them decide readiness', async () => {
+    const { url, close } = await serve({ redis: async () => true }, () => false, { dependencies: { payment: async () => false, ticket: async () => true } });
+    try {
+      const res = await fetch(`${url}/health/ready`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ready', checks: { redis: true }, dependencies: { payment: false, ticket: true } });
+    } finally {
+      await close();
+    }
+  });
+
   it('answers 503 draining even when every check passes', async () => {
     let draining = false;
     const { url, close } = await serve({ store: async () => true }, () => draining);

@@ -72,9 +72,8 @@ export function entryScript(service: ServiceEntry): string {
 
 /**
  * Starts Redis if needed (see `ensureRedis`), then every selected service as its own process
- * (`node <workspace>/dist/main.js`), all at once: none waits for another to start (the router's
- * readiness waits for every subgraph's), and resolves once every one answers
- * `GET /health/ready` with 200. On any failure (not built, port taken, Redis missing,
+ * (`node <workspace>/dist/main.js`), all at once: none waits for another to start, and resolves
+ * once every one answers `GET /health/ready` with 200. On any failure (not built, port taken, Redis missing,
  * a service not ready in time) it stops whatever it started and rejects with a `StackError`
  * naming the cause. Processes are killed if this process exits without `stopAll()`, and stop
  * themselves if it dies.

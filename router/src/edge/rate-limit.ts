@@ -122,6 +122,16 @@ export class RateLimits {
     };
   }
 
+  /**
+   * The router's readiness check of Redis (CONTRACT.md "Endpoints": ready when its Redis is
+   * reachable): a PING on the limits' connection; undefined when both limits are off and the
+   * router holds no Redis connection.
+   */
+  redisCheck(): (() => Promise<boolean>) | undefined {
+    const redis = this.redis;
+    return redis && (async () => (await redis.ping()) === 'PONG');
+  }
+
   /** Closes the Redis connection. */
   async close(): Promise<void> {
     if (this.redis?.status === 'ready') await this.redis.quit();

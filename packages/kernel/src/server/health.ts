@@ -7,11 +7,18 @@ export type ReadinessChecks = Record<string, () => Promise<boolean>>;
 export interface HealthOptions {
   /** A check that has not answered within this many ms counts as down [2000]. */
   checkTimeoutMs?: number;
+  /**
+   * Checks shown in the body under `dependencies` that do not decide readiness [none]: for the
+   * router, each subgraph's own readiness. A dependency down must not take this service out of
+   * its load balancer, or one context's outage would become everyone's.
+   */
+  dependencies?: ReadinessChecks;
 }
 
 /**
  * Mounts `GET /health/live` (200 while the process runs) and `GET /health/ready` (200 when every
- * check passes and the service is not draining, else 503; the body names each check's state).
+ * check passes and the service is not draining, else 503; the body names each check's state,
+ * and each of `options.dependencies`' under `dependencies`, which do not count).
  * A check that throws, rejects or takes longer than `checkTimeoutMs` counts as down, so the
  * probe always answers. CONTRACT.md "Endpoints".
  */
@@ -20,10 +27,15 @@ export function mountHealth(app: Express, checks: ReadinessChecks, isDraining: (
   app.get('/health/live', (_req, res) => {
     res.json({ status: 'live' });
   });
+  const run = (all: ReadinessChecks) => Promise.all(Object.entries(all).map(async ([name, check]) => [name, await withinTimeout(check, timeoutMs)] as const));
   app.get('/health/ready', async (_req, res) => {
-    const entries = await Promise.all(Object.entries(checks).map(async ([name, check]) => [name, await withinTimeout(check, timeoutMs)] as const));
+    const [entries, dependencies] = await Promise.all([run(checks), options.dependencies ? run(options.dependencies) : undefined]);
     const ok = !isDraining() && entries.every(([, up]) => up);
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : isDraining() ? 'draining' : 'unavailable', checks: Object.fromEntries(entries) });
+    res.status(ok ? 200 : 503).json({
+      status: ok ? 'ready' : isDraining() ? 'draining' : 'unavailable',
+      checks: Object.fromEntries(entries),
+      ...(dependencies ? { dependencies: Object.fromEntries(dependencies) } : {}),
+    });
   });
 }
 
