@@ -44,7 +44,11 @@ type GatewayResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
  *   the client's request;
  * - a subgraph's GraphQL errors answered with a non-2xx status (400 for input its variable
  *   coercion rejects, e.g. a malformed `DateTime`) reach the client with their messages and codes
- *   (`BAD_USER_INPUT`), where the stock data source would turn them into one uncoded error.
+ *   (`BAD_USER_INPUT`), where the stock data source would turn them into one uncoded error;
+ * - except a 401: the subgraph refused the router's own credential (the router and the subgraph
+ *   hold different `ROUTER_CREDENTIAL_SECRET`s), which is no fault of the client's token. The
+ *   client gets `INTERNAL_SERVER_ERROR` (never the stock `UNAUTHENTICATED`, nor the subgraph's
+ *   words about its header); the router's log names the subgraph and the key to check.
  */
 export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> {
   private readonly subgraph: string;
@@ -107,10 +111,17 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     super.didEncounterError(...args);
   }
 
-  /** A non-2xx answer: its GraphQL errors when its body is a GraphQL response, else the stock error. */
+  /**
+   * A non-2xx answer: an uncoded error naming the misconfiguration for a 401 (the router
+   * credential refused; masked and logged by the error formatter), else its GraphQL errors when
+   * its body is a GraphQL response, else the stock error.
+   */
   override async errorFromResponse(response: Parameters<RemoteGraphQLDataSource['errorFromResponse']>[0]): Promise<GraphQLError> {
     const error = await super.errorFromResponse(response);
     const errors = graphqlErrorsOf((error.extensions.response as { body?: unknown } | undefined)?.body);
+    if (response.status === 401) {
+      return new GraphQLError(`subgraph ${this.subgraph} refused the router credential (401: ${errors?.[0]?.message ?? 'no reason given'}): the router and every subgraph must hold the same ROUTER_CREDENTIAL_SECRET`);
+    }
     return errors ? new SubgraphErrorResponse(response.status, errors) : error;
   }
 }

@@ -94,6 +94,13 @@ describe('router (fake subgraphs)', () => {
     expect(JSON.stringify(result)).not.toMatch(/stacktrace|serviceName|\/srv\/|127\.0\.0\.1/);
   });
 
+  it('a subgraph refusing the router credential (401) is a fault of the router: INTERNAL_SERVER_ERROR, never UNAUTHENTICATED nor what the subgraph said', async () => {
+    subgraphs.on('ticket', '/graphql', (_req, res) => json(res, 401, { errors: [{ message: 'invalid x-supergraph-caller: ERR_JWS_SIGNATURE_VERIFICATION_FAILED', extensions: { code: 'UNAUTHENTICATED' } }] }));
+    const result = await gql(router.url, TICKET, { id: 't1' });
+    expect(result.errors).toEqual([expect.objectContaining({ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } })]);
+    expect(JSON.stringify(result)).not.toMatch(/supergraph-caller|ERR_JWS|UNAUTHENTICATED/);
+  });
+
   it('a non-2xx answer without a GraphQL body stays INTERNAL_SERVER_ERROR without its details', async () => {
     subgraphs.on('ticket', '/graphql', (_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1> upstream 10.0.0.7:4001'));
     const result = await gql(router.url, TICKET, { id: 't1' });

@@ -1,12 +1,13 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { waitFor } from '@supergraph/testing';
 import { CALLER_HEADER, DEV_ROUTER_CREDENTIAL_SECRET, DEV_SERVICE_CREDENTIAL_SECRET, InternalCredentials } from '../src/auth';
 import { DomainError } from '../src/domain';
 import { ServiceClient, ServiceClientOptions, ServiceUnavailableError } from '../src/sync/service-client';
 import { freePort } from './fixtures';
 
-type Mode = 'ok' | 'declined' | 'bad-input' | 'server-error' | 'graphql-error' | 'not-json' | 'slow' | 'hang-up';
+type Mode = 'ok' | 'declined' | 'bad-input' | 'server-error' | 'graphql-error' | 'not-json' | 'slow' | 'hang-up' | 'refuse-credential';
 
 /** A stand-in for another context's /graphql endpoint; `mode` decides how it answers. */
 class FakeService {
@@ -50,6 +51,8 @@ class FakeService {
         return void res.writeHead(200, { 'content-type': 'text/plain' }).end('hello');
       case 'hang-up':
         return void req.socket.destroy();
+      case 'refuse-credential':
+        return void json(401, { errors: [{ message: 'invalid x-supergraph-caller: ERR_JWS_SIGNATURE_VERIFICATION_FAILED', extensions: { code: 'UNAUTHENTICATED' } }] });
       case 'slow': {
         const timer = setTimeout(() => {
           this.slowTimers.delete(timer);
@@ -117,6 +120,18 @@ describe('ServiceClient (real HTTP)', () => {
     const sent = service.lastRequest?.headers[CALLER_HEADER];
     expect(sent).toBe(given[1]);
     expect(await credentials.verify(sent as string)).toEqual({ kind: 'service', service: 'booking' });
+  });
+
+  it('a refused credential (401) is unavailability whose outcome is known (nothing ran there), logged as the misconfiguration it is', async () => {
+    service.mode = 'refuse-credential';
+    const lines: { level: number; msg: string; service: string; reason: string }[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const { error } = await failure(call(client({ logger })));
+    expect(error).toBeInstanceOf(ServiceUnavailableError);
+    expect(error).toMatchObject({ code: 'PAYMENT_UNAVAILABLE', outcomeUnknown: false });
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 50, service: 'payment', reason: expect.stringContaining('ERR_JWS_SIGNATURE_VERIFICATION_FAILED'), msg: expect.stringContaining('SERVICE_CREDENTIAL_SECRET') }),
+    ]);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import CircuitBreaker from 'opossum';
 import { CALLER_HEADER } from '../auth/internal-credential';
 import { DomainError, ErrorCode } from '../domain/errors';
+import type { Logger } from '../logger';
 import type { BreakerMetrics } from '../metrics/hooks';
 import { traceHeaders } from '../tracing/tracing';
 
@@ -27,13 +28,27 @@ export interface ServiceClientOptions {
   credential?: () => Promise<string>;
   /** Told about the breaker (`circuit_state`, `circuit_events_total`), e.g. the context's `runtime.metrics`. */
   metrics?: BreakerMetrics;
+  /** Where a refused credential is reported (the context's logger) [not reported]. */
+  logger?: Logger;
 }
 
 /** Codes the called service may answer with that are business outcomes, not failures of it. */
 const BUSINESS_CODES = new Set<string>(['BAD_USER_INPUT', 'NOT_FOUND', 'SOLD_OUT', 'CONFLICT', 'PAYMENT_DECLINED', 'FORBIDDEN']);
 
-/** opossum's codes for calls it refused without running them: breaker open, shut down, at capacity. */
-const REFUSED_BY_BREAKER = new Set<string>(['EOPENBREAKER', 'ESHUTDOWN', 'ESEMLOCKED']);
+/**
+ * Codes of calls that ran nothing at the callee: opossum refused them (breaker open, shut down, at
+ * capacity), or the callee refused the caller's credential (`CREDENTIAL_REFUSED`).
+ */
+const REFUSED_BY_BREAKER = new Set<string>(['EOPENBREAKER', 'ESHUTDOWN', 'ESEMLOCKED', 'CREDENTIAL_REFUSED']);
+
+/**
+ * The callee answered 401: it refused this context's service credential before reading the
+ * request (`requireInternalCredential`), so nothing ran there. A misconfiguration (the two hold
+ * different `SERVICE_CREDENTIAL_SECRET`s), not an outage; it still counts against the breaker.
+ */
+class CredentialRefused extends Error {
+  readonly code = 'CREDENTIAL_REFUSED';
+}
 
 /**
  * Codes of connection failures before any byte of the request went out: refused, host not found
@@ -49,7 +64,8 @@ const NOT_CONNECTED = new Set<string>(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN',
  * "try again later" message. `outcomeUnknown` tells the caller whether the request may have
  * reached the service, so that its effect may have happened or may still happen:
  * - false: it was certainly never sent (breaker open or shut down, connection refused, host not
- *   found or unreachable): nothing happened there;
+ *   found or unreachable), or the callee refused the credential (401) before running anything:
+ *   nothing happened there;
  * - true: it was, or may have been, sent (timeout, connection lost after sending, 5xx, an answer
  *   that is not GraphQL): the caller must assume it may have taken effect.
  */
@@ -127,6 +143,9 @@ export class ServiceClient {
       return (await this.breaker.fire(query, variables, headers)) as T;
     } catch (error) {
       if (error instanceof DomainError) throw error;
+      if (error instanceof CredentialRefused) {
+        this.options.logger?.error({ service: this.options.service, reason: error.message }, `${this.options.service} refused this context's service credential (401): every context must hold the same SERVICE_CREDENTIAL_SECRET`);
+      }
       throw new ServiceUnavailableError(this.options.unavailableCode, `${this.options.service} is unavailable, try again later`, !neverSent(error));
     }
   }
@@ -146,6 +165,7 @@ export class ServiceClient {
     });
     const body = (await response.json().catch(() => ({}))) as GraphQLResponse<unknown>;
     const error = body.errors?.[0];
+    if (response.status === 401) throw new CredentialRefused(error?.message ?? 'no reason given');
     const code = error?.extensions?.code;
     if (error && code && BUSINESS_CODES.has(code)) throw new DomainError(code as ErrorCode, error.message, error.extensions?.field);
     if (!response.ok || error || body.data == null) {

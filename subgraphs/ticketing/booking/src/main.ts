@@ -55,6 +55,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env, options: { port
     timeoutMs: config.PAYMENT_TIMEOUT_MS,
     metrics: runtime.metrics,
     credential: () => runtime.credentials.forService('booking'),
+    logger: runtime.logger.child({ component: 'payment-client' }),
   });
   const bookTicket = new BookTicketHandler(runtime.uow, payments, runtime.logger.child({ component: 'book-ticket' }), { holdTtlMs: config.SEAT_HOLD_TTL_MS });
   const cancelBooking = new CancelBookingHandler(runtime.uow);

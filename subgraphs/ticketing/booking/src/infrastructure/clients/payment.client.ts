@@ -1,4 +1,4 @@
-import { BreakerMetrics, DomainError, EventMeta, ServiceClient } from '@supergraph/kernel';
+import { BreakerMetrics, DomainError, EventMeta, Logger, ServiceClient } from '@supergraph/kernel';
 import type { PaymentPort, PaymentRequest } from '../../application/commands/book-ticket/book-ticket.handler';
 
 /** Where payment is and when booking gives up on it. */
@@ -14,6 +14,8 @@ export interface PaymentClientOptions {
    * payment approves only calls that carry it.
    */
   credential: () => Promise<string>;
+  /** Where payment refusing booking's credential (401, mismatched `SERVICE_CREDENTIAL_SECRET`) is reported. */
+  logger?: Logger;
 }
 
 const APPROVE = `mutation ApprovePayment($input: ApprovePaymentInput!) {
@@ -42,6 +44,7 @@ export class PaymentClient implements PaymentPort {
       resetTimeoutMs: 5000,
       metrics: options.metrics,
       credential: options.credential,
+      logger: options.logger,
     });
   }
 
