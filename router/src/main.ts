@@ -83,6 +83,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
   const credentials = new InternalCredentials({ routerSecret: config.ROUTER_CREDENTIAL_SECRET });
   const auth = new BearerAuth({ secret: config.JWT_SECRET, jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
   const dataSources = new Map<string, GraphQLDataSource<GatewayContext>>();
+  keepApolloTelemetryOff(env);
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => {
@@ -253,4 +254,16 @@ function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * `@apollo/gateway` sends anonymous usage data to Apollo (an OTLP exporter to
+ * usage-reporting.api.apollographql.com, after probing the AWS, GCP, Azure and Alibaba metadata
+ * endpoints) unless `APOLLO_TELEMETRY_DISABLED` is `true` in `process.env` when it is built. A
+ * router should not reach third parties its operator did not ask for: off unless `env` sets
+ * `APOLLO_TELEMETRY_DISABLED` itself (e.g. `false` to allow it).
+ */
+function keepApolloTelemetryOff(env: NodeJS.ProcessEnv): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = env.APOLLO_TELEMETRY_DISABLED ?? process.env.APOLLO_TELEMETRY_DISABLED ?? 'true';
+}
+
 if (require.main === module) void runMain(() => startRouter(), 'router');
+

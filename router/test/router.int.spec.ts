@@ -223,6 +223,14 @@ describe('router (fake subgraphs)', () => {
     }
   }
 
+  it("keeps @apollo/gateway's usage reporting to Apollo off unless the environment asks for it", async () => {
+    // The gateway reads process.env when it is built (every router above was built without the variable).
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('true');
+    await start({ APOLLO_TELEMETRY_DISABLED: 'false' });
+    expect(process.env.APOLLO_TELEMETRY_DISABLED).toBe('false');
+    delete process.env.APOLLO_TELEMETRY_DISABLED;
+  });
+
   it('a bad ROUTER_PORT exits with status 1 after one line naming it', async () => {
     expect(await configRefusal({ ...subgraphs.env, ROUTER_PORT: 'abc' })).toEqual(['Invalid configuration: ROUTER_PORT: expected a port number 0-65535, received "abc"\n']);
   });
