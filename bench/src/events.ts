@@ -6,6 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { CALLER_HEADER, DEV_ROUTER_CREDENTIAL_SECRET, Identity, InternalCredentials, REPO_ROOT } from '@supergraph/kernel';
 import { memorySink, startStack, StackHandle } from '@supergraph/stack';
 import { createClient } from 'graphql-ws';
+import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { machine, writeDocsSection } from './report';
 import { metricSum } from '@supergraph/testing';
@@ -89,16 +90,31 @@ async function main(): Promise<void> {
 
 type Book = (customer: string, ticketId: string) => Promise<{ id: string; bookedAt: string } | { code: string }>;
 
-/** `bookTicket` on the booking subgraph as `customer` (router credential): the booking's id and `bookedAt`, or the first error's code when refused. */
+/**
+ * Connections the load generator keeps to booking, as a router's keep-alive pool would. Requests
+ * beyond them wait in the client, so an offered rate above what booking commits queues in front of
+ * it; unbounded (one connection per request, as plain `fetch` opens them) the listen backlog
+ * overflowed at 200/s and hundreds of bookings failed with `UND_ERR_CONNECT_TIMEOUT`, measuring
+ * the TCP stack rather than the pipeline.
+ */
+const BOOKING_CONNECTIONS = 64;
+
+/**
+ * `bookTicket` on the booking subgraph as `customer` (router credential), over a pool of
+ * `BOOKING_CONNECTIONS` keep-alive connections (undici): the booking's id and `bookedAt`, or the
+ * first error's code when refused.
+ */
 function bookingCall(stack: StackHandle, credentials: InternalCredentials): Book {
+  const dispatcher = new Agent({ connections: BOOKING_CONNECTIONS });
   return async (customer, ticketId) => {
-    const response = await fetch(stack.url('booking'), {
+    const response = await request(stack.url('booking'), {
+      dispatcher,
       method: 'POST',
       headers: { 'content-type': 'application/json', [CALLER_HEADER]: await credentials.forRouter({ subject: customer, role: 'customer' }) },
       body: JSON.stringify({ query: 'mutation($i: BookTicketInput!) { bookTicket(input: $i) { id bookedAt } }', variables: { i: { ticketId, quantity: 1 } } }),
     });
-    const body = (await response.json()) as { data?: { bookTicket?: { id: string; bookedAt: string } }; errors?: { extensions?: { code?: string } }[] };
-    return body.data?.bookTicket ?? { code: body.errors?.[0]?.extensions?.code ?? `HTTP_${response.status}` };
+    const body = (await response.body.json()) as { data?: { bookTicket?: { id: string; bookedAt: string } }; errors?: { extensions?: { code?: string } }[] };
+    return body.data?.bookTicket ?? { code: body.errors?.[0]?.extensions?.code ?? `HTTP_${response.statusCode}` };
   };
 }
 
@@ -108,7 +124,7 @@ interface LatencyResult {
   booked: number;
   failed: number;
   pushes: number;
-  /** Refused bookings by error code (`TRANSPORT`: no answer). */
+  /** Refused bookings by error code (`TRANSPORT <undici code>`: no answer). */
   failures: Record<string, number>;
   p50: number;
   p99: number;
@@ -168,7 +184,7 @@ async function measureLatency(stack: StackHandle, credentials: InternalCredentia
           const arrived = early.get(id);
           if (arrived !== undefined) latencies.push(arrived - committed);
         },
-        () => fail('TRANSPORT'),
+        (error: Error & { code?: string; cause?: { code?: string } }) => fail(`TRANSPORT ${error.code ?? error.cause?.code ?? error.message}`),
       ),
     );
   }
