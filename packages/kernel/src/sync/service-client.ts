@@ -39,7 +39,7 @@ const BUSINESS_CODES = new Set<string>(['BAD_USER_INPUT', 'NOT_FOUND', 'SOLD_OUT
  * Codes of calls that ran nothing at the callee: opossum refused them (breaker open, shut down, at
  * capacity), or the callee refused the caller's credential (`CREDENTIAL_REFUSED`).
  */
-const REFUSED_BY_BREAKER = new Set<string>(['EOPENBREAKER', 'ESHUTDOWN', 'ESEMLOCKED', 'CREDENTIAL_REFUSED']);
+const RAN_NOTHING = new Set<string>(['EOPENBREAKER', 'ESHUTDOWN', 'ESEMLOCKED', 'CREDENTIAL_REFUSED']);
 
 /**
  * The callee answered 401: it refused this context's service credential before reading the
@@ -84,11 +84,13 @@ export class ServiceUnavailableError extends DomainError {
 type ErrorLike = { code?: unknown; cause?: unknown; errors?: unknown } | null | undefined;
 
 /**
- * True when `error`, as the breaker rejected a call, proves that the request was never sent.
- * Read by shape, not `instanceof`: fetch's errors may come from another realm (vm contexts).
+ * True when `error`, as the breaker rejected a call, proves that nothing ran at the callee: a code
+ * of `RAN_NOTHING` (opossum refused the call, or the callee refused its credential), or a
+ * connection that failed before sending (`NOT_CONNECTED`). Read by shape, not `instanceof`:
+ * fetch's errors may come from another realm (vm contexts).
  */
-function neverSent(error: unknown): boolean {
-  if (REFUSED_BY_BREAKER.has(String((error as ErrorLike)?.code))) return true;
+function ranNothing(error: unknown): boolean {
+  if (RAN_NOTHING.has(String((error as ErrorLike)?.code))) return true;
   return notConnected((error as ErrorLike)?.cause);
 }
 
@@ -146,7 +148,7 @@ export class ServiceClient {
       if (error instanceof CredentialRefused) {
         this.options.logger?.error({ service: this.options.service, reason: error.message }, `${this.options.service} refused this context's service credential (401): every context must hold the same SERVICE_CREDENTIAL_SECRET`);
       }
-      throw new ServiceUnavailableError(this.options.unavailableCode, `${this.options.service} is unavailable, try again later`, !neverSent(error));
+      throw new ServiceUnavailableError(this.options.unavailableCode, `${this.options.service} is unavailable, try again later`, !ranNothing(error));
     }
   }
 
