@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { contextConfigShape, exitOnConfigError, parseConfig, servicePort, storeKind, storeUrl, subgraph, SUBGRAPHS } from '@supergraph/kernel';
+import { captureExit } from '@supergraph/testing';
 import { routerConfig } from '../../router/src/config';
 import { bookingConfig } from '../../subgraphs/ticketing/booking/src/main';
 import { paymentConfig } from '../../subgraphs/ticketing/payment/src/main';
@@ -80,14 +81,10 @@ const CONTEXT_SHAPES: Record<string, object> = { booking: bookingConfig, payment
 /**
  * Reads `env` with the configuration code of service `name`, as it does at start: the router's
  * `routerConfig`, a context's `parseConfig` + `servicePort` + `storeUrl` (as `openContext`). Returns the one line a
- * refused configuration prints (the service would exit with status 1), or what it read.
+ * refused configuration prints as it exits with status 1, or what it read.
  */
-function startConfig(name: string, env: NodeJS.ProcessEnv): { refused: string } | { port: number; store?: string; nodeEnv: string } {
-  const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
-    throw new Error(`exit ${code}`);
-  }) as never);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
+async function startConfig(name: string, env: NodeJS.ProcessEnv): Promise<{ refused: string } | { port: number; store?: string; nodeEnv: string }> {
+  const read = () => {
     if (name === 'router') {
       const config = routerConfig(env);
       return { port: config.port, nodeEnv: config.NODE_ENV };
@@ -97,13 +94,9 @@ function startConfig(name: string, env: NodeJS.ProcessEnv): { refused: string } 
       const config = parseConfig({ ...contextConfigShape, ...CONTEXT_SHAPES[name] }, env);
       return { port: servicePort(entry, env), store: storeKind(storeUrl(entry, env)), nodeEnv: config.NODE_ENV };
     });
-  } catch (error) {
-    const printed = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
-    return { refused: printed || (error as Error).message };
-  } finally {
-    exit.mockRestore();
-    stderr.mockRestore();
-  }
+  };
+  const { exitCode, stderr, result } = await captureExit(read);
+  return exitCode === 1 ? { refused: stderr.join('') } : result!;
 }
 
 describe('docker/k8s: what each Deployment gives its container, read by the service itself', () => {
@@ -111,17 +104,17 @@ describe('docker/k8s: what each Deployment gives its container, read by the serv
     expect(deployments.map((d) => d.spec!.template.spec.containers[0].name).sort()).toEqual(['router', ...SUBGRAPHS.map((s) => s.name)].sort());
   });
 
-  it.each(deployments.map((d) => [d.metadata.name, d] as const))('%s starts in production with Secret values of its own', (name, deployment) => {
+  it.each(deployments.map((d) => [d.metadata.name, d] as const))('%s starts in production with Secret values of its own', async (name, deployment) => {
     const container = deployment.spec!.template.spec.containers[0];
     const env = resolveEnv(container, `${name}-7d9f-x2k`, ownSecret);
-    const read = startConfig(name, env);
+    const read = await startConfig(name, env);
     expect(read).toMatchObject({ nodeEnv: 'production', port: name === 'router' ? 4000 : subgraph(name).defaultPort });
     if (name !== 'router') expect((read as { store: string }).store).toBe(name === 'booking' ? 'mysql' : 'postgresql');
   });
 
-  it.each(deployments.map((d) => [d.metadata.name, d] as const))('%s refuses to start on the committed CHANGE-ME placeholders of secrets.yaml', (name, deployment) => {
+  it.each(deployments.map((d) => [d.metadata.name, d] as const))('%s refuses to start on the committed CHANGE-ME placeholders of secrets.yaml', async (name, deployment) => {
     const container = deployment.spec!.template.spec.containers[0];
     const env = resolveEnv(container, `${name}-7d9f-x2k`, (_secret, _key, committed) => committed);
-    expect(startConfig(name, env)).toEqual({ refused: expect.stringMatching(/^Invalid configuration: .*CHANGE-ME placeholder/) });
+    expect(await startConfig(name, env)).toEqual({ refused: expect.stringMatching(/^Invalid configuration: .*CHANGE-ME placeholder/) });
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RunningService, SUBGRAPHS } from '@supergraph/kernel';
-import { errorCode, gql, metricSample, postBadBodies, waitFor } from '@supergraph/testing';
+import { captureExit, errorCode, gql, metricSample, postBadBodies, waitFor } from '@supergraph/testing';
 import { startRouter } from '../src/main';
 
 jest.setTimeout(30_000);
@@ -210,17 +210,9 @@ describe('router (fake subgraphs)', () => {
 
   /** What `startRouter(env)` printed to stderr before it exited with status 1 (`process.exit` stubbed). */
   async function configRefusal(env: NodeJS.ProcessEnv): Promise<string[]> {
-    const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
-      throw new Error(`exit ${code}`);
-    }) as never);
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      await expect(startRouter(env)).rejects.toThrow('exit 1');
-      return stderr.mock.calls.map(([chunk]) => String(chunk));
-    } finally {
-      exit.mockRestore();
-      stderr.mockRestore();
-    }
+    const { exitCode, stderr } = await captureExit(() => startRouter(env));
+    expect(exitCode).toBe(1);
+    return stderr;
   }
 
   it("keeps @apollo/gateway's usage reporting to Apollo off unless the environment asks for it", async () => {

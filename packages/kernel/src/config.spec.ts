@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { captureExit } from '@supergraph/testing';
 import { DEV_ROUTER_CREDENTIAL_SECRET, DEV_SERVICE_CREDENTIAL_SECRET } from './auth/internal-credential';
 import { baseConfigShape, ConfigError, contextConfigShape, exitOnConfigError, intVar, loadConfig, parseConfig } from './config';
 
@@ -114,24 +115,10 @@ describe('parseConfig', () => {
   });
 });
 
-/** Runs `body` with `process.exit` throwing `exit <code>` and stderr captured; returns what was written. */
-function capturingExit(body: () => void): string[] {
-  const exit = jest.spyOn(process, 'exit').mockImplementation(((code?: number) => {
-    throw new Error(`exit ${code}`);
-  }) as never);
-  const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    body();
-    return write.mock.calls.map(([chunk]) => String(chunk));
-  } finally {
-    exit.mockRestore();
-    write.mockRestore();
-  }
-}
-
 describe('loadConfig', () => {
-  it('prints one line naming the bad variables and exits with status 1 on bad configuration', () => {
-    const written = capturingExit(() => expect(() => loadConfig({ LIMIT: intVar(1) }, { LOG_LEVEL: 'loud', LIMIT: 'x' })).toThrow('exit 1'));
+  it('prints one line naming the bad variables and exits with status 1 on bad configuration', async () => {
+    const { exitCode, stderr: written } = await captureExit(() => loadConfig({ LIMIT: intVar(1) }, { LOG_LEVEL: 'loud', LIMIT: 'x' }));
+    expect(exitCode).toBe(1);
     expect(written).toHaveLength(1);
     expect(written[0]).toMatch(/^Invalid configuration: LOG_LEVEL: .+; LIMIT: .+\n$/);
     expect(written[0].trimEnd()).not.toContain('\n');
@@ -147,25 +134,23 @@ describe('exitOnConfigError', () => {
     expect(exitOnConfigError(() => 42)).toBe(42);
   });
 
-  it('prints a ConfigError thrown by the read on one line, without a stack, and exits with status 1', () => {
-    const written = capturingExit(() =>
-      expect(() =>
-        exitOnConfigError(() => {
-          throw new ConfigError('Invalid configuration:\n  TICKET_PORT: expected a port number 0-65535, received "abc"');
-        }),
-      ).toThrow('exit 1'),
+  it('prints a ConfigError thrown by the read on one line, without a stack, and exits with status 1', async () => {
+    const { exitCode, stderr: written } = await captureExit(() =>
+      exitOnConfigError(() => {
+        throw new ConfigError('Invalid configuration:\n  TICKET_PORT: expected a port number 0-65535, received "abc"');
+      }),
     );
+    expect(exitCode).toBe(1);
     expect(written).toEqual(['Invalid configuration: TICKET_PORT: expected a port number 0-65535, received "abc"\n']);
   });
 
-  it('prints a one-line message as it is', () => {
-    const written = capturingExit(() =>
-      expect(() =>
-        exitOnConfigError(() => {
-          throw new ConfigError('PORT is bad');
-        }),
-      ).toThrow('exit 1'),
+  it('prints a one-line message as it is', async () => {
+    const { exitCode, stderr: written } = await captureExit(() =>
+      exitOnConfigError(() => {
+        throw new ConfigError('PORT is bad');
+      }),
     );
+    expect(exitCode).toBe(1);
     expect(written).toEqual(['PORT is bad\n']);
   });
 

@@ -12,3 +12,4 @@ export * from './subscriptions';
 export * from './polyglot-stack';
 export * from './metrics';
 export * from './auth';
+export * from './exit';
