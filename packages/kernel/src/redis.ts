@@ -85,6 +85,13 @@ export async function whenReady(redis: Redis, timeoutMs: number): Promise<void> 
   });
 }
 
+/** A flat `[field, value, field, value, …]` Redis reply (XINFO) as an object. */
+export function fieldsOf(flat: unknown[]): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
+  return fields;
+}
+
 /** The value of field `name` in a stream entry's flat `[field, value, field, value, …]` list, if present. */
 export function streamField(fields: string[], name: string): string | undefined {
   for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { fieldsOf } from '../redis';
 
 /** What `trimStream` did to one stream. */
 export interface StreamTrim {
@@ -54,13 +55,6 @@ export async function trimStream(redis: Redis, stream: string, retentionMs: numb
 async function smallestPending(redis: Redis, stream: string, group: string): Promise<string> {
   const [, smallest] = (await redis.xpending(stream, group)) as [number, string | null, string | null, unknown];
   return smallest ?? '0-0';
-}
-
-/** A flat `[field, value, field, value, …]` reply (XINFO) as an object. */
-function fieldsOf(flat: unknown[]): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
-  return fields;
 }
 
 /** A stream entry id `<ms>-<seq>` as numbers (bigint: both parts are 64-bit). */

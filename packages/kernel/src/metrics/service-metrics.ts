@@ -5,6 +5,7 @@ import { getOperationAST } from 'graphql';
 import type { Redis } from 'ioredis';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { OutboxMessage } from '../events/outbox-message';
+import { fieldsOf } from '../redis';
 import type { BreakerMetrics, ConsumerMetrics, HandlerOutcome, RelayMetrics, WatchedBreaker } from './hooks';
 
 /** Prefix of every series of ours (Node's default metrics keep their standard names). */
@@ -245,13 +246,6 @@ export function mountMetrics(app: Express, metrics: ServiceMetrics): void {
       next(error);
     }
   });
-}
-
-/** A flat `[field, value, field, value, ...]` Redis reply as an object. */
-function fieldsOf(flat: unknown[]): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = flat[i + 1];
-  return fields;
 }
 
 /** `promise`, or a rejection after `ms`. */
