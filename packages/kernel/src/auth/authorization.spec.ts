@@ -74,6 +74,13 @@ describe('actingFor', () => {
     expect(actingFor(as(root), 'olga', 'organizerId', ['organizer'])).toBe('olga');
   });
 
+  it('once allowed, validates the id: BAD_USER_INPUT naming the field when blank or too long, trimmed otherwise', () => {
+    expect(refusal(() => actingFor(as(root), '   ', 'customerId'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'customerId' });
+    expect(refusal(() => actingFor(as(root), 'x'.repeat(101), 'recipientId'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'recipientId' });
+    expect(actingFor(as(root), ' bob ', 'customerId')).toBe('bob');
+    expect(refusal(() => actingFor(as(alice), '   ', 'customerId')).code).toBe('FORBIDDEN'); // the right to act is decided first
+  });
+
   it('with roles, is FORBIDDEN for another role even for the caller’s own id', () => {
     expect(refusal(() => actingFor(as(alice), 'alice', 'organizerId', ['organizer']))).toMatchObject({ code: 'FORBIDDEN', field: undefined });
     expect(refusal(() => actingFor(as(olga), undefined, 'customerId', ['customer'])).code).toBe('FORBIDDEN');

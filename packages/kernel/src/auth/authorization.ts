@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors';
+import { ensure } from '../domain/validate';
 import { Caller, Identity, Role } from './identity';
 
 /**
@@ -24,14 +25,15 @@ export function requireRole(caller: Caller, roles: readonly Role[], action: stri
 /**
  * The subject a request acts for, from an identity argument (`customerId`, `organizerId`,
  * `recipientId`): the argument when given, else the caller's own subject. Someone else's id is
- * `FORBIDDEN` (naming `field`) unless the caller is admin.
- * With `roles`, the caller must also have one of them (`requireRole`).
+ * `FORBIDDEN` (naming `field`) unless the caller is admin; once allowed, the subject must be an id
+ * (`ensure.id`: `BAD_USER_INPUT` naming `field` when blank or over 100 characters) and is returned
+ * trimmed. With `roles`, the caller must also have one of them (`requireRole`).
  */
 export function actingFor(caller: Caller, requested: string | null | undefined, field: string, roles?: readonly Role[]): string {
   const user = roles ? requireRole(caller, roles, 'this operation') : requireUser(caller);
-  if (requested === undefined || requested === null || requested === '') return user.subject;
+  if (requested === undefined || requested === null || requested === '') return ensure.id(field, user.subject);
   if (requested !== user.subject && user.role !== 'admin') throw new DomainError('FORBIDDEN', `${field}: you may only act for yourself (${user.subject})`, field);
-  return requested;
+  return ensure.id(field, requested);
 }
 
 /** The end user, who must be `ownerId` or admin; else `FORBIDDEN` naming `what` (`booking 42`). */

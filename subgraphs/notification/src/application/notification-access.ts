@@ -1,5 +1,4 @@
 import { actingFor, Caller } from '@supergraph/kernel';
-import { ensure } from '@supergraph/kernel/domain';
 
 /** Who may read which notifications (issue "Edge security"; CONTRACT.md "Identity"): everyone their own, admin anyone's. */
 
@@ -11,5 +10,5 @@ import { ensure } from '@supergraph/kernel/domain';
  * Shared by `notifications` and `notificationAdded`.
  */
 export function notificationRecipient(caller: Caller, recipientId: string | null | undefined): string {
-  return ensure.id('recipientId', actingFor(caller, recipientId, 'recipientId'));
+  return actingFor(caller, recipientId, 'recipientId');
 }

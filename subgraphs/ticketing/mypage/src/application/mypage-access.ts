@@ -1,5 +1,4 @@
 import { actingFor, Caller } from '@supergraph/kernel';
-import { ensure } from '@supergraph/kernel/domain';
 
 /**
  * Who may read which my-page (issue "Edge security"; CONTRACT.md "Identity"): a customer their
@@ -14,7 +13,7 @@ import { ensure } from '@supergraph/kernel/domain';
  * Shared by `myPage` and `myPageUpdated`.
  */
 export function myPageCustomer(caller: Caller, customerId: string | null | undefined): string {
-  return ensure.id('customerId', actingFor(caller, customerId, 'customerId', ['customer']));
+  return actingFor(caller, customerId, 'customerId', ['customer']);
 }
 
 /**
@@ -24,5 +23,5 @@ export function myPageCustomer(caller: Caller, customerId: string | null | undef
  * `BAD_USER_INPUT` naming `organizerId` when it is blank.
  */
 export function organizerPageOrganizer(caller: Caller, organizerId: string | null | undefined): string {
-  return ensure.id('organizerId', actingFor(caller, organizerId, 'organizerId', ['organizer']));
+  return actingFor(caller, organizerId, 'organizerId', ['organizer']);
 }

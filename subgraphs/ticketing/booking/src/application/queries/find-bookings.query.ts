@@ -25,7 +25,7 @@ export async function findBookings(em: EntityManager, caller: Caller, args: Find
   const organizerId = ticketId ? ((await em.findOne(TicketInventory, { id: ticketId }))?.organizerId ?? null) : null;
   const filter = bookingsFilter(caller, { customerId: args.customerId, ticketId }, organizerId);
   const where: FilterQuery<Booking>[] = [];
-  if (filter.customerId !== undefined) where.push({ customerId: ensure.id('customerId', filter.customerId) });
+  if (filter.customerId !== undefined) where.push({ customerId: filter.customerId });
   if (filter.ticketId !== undefined) where.push({ ticketId: filter.ticketId });
   return em.find(Booking, { $and: where }, { orderBy: { id: 'desc' } });
 }
