@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, DEV_JWT_SECRET, exitOnConfigError, isPlaceholderSecret, loadConfig, ROUTER, servicePort } from '@supergraph/kernel';
+import { ConfigError, DEV_JWT_SECRET, exitOnConfigError, intVar, isPlaceholderSecret, loadConfig, ROUTER, servicePort } from '@supergraph/kernel';
 import { parseCorsOrigins } from './edge/cors';
 import { parseTrustProxy } from './edge/client-address';
 
@@ -18,8 +18,8 @@ export function routerConfig(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(
     {
       SUPERGRAPH_PATH: z.string().optional(),
-      SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-      SUBSCRIPTION_MAX_QUEUED: z.coerce.number().int().positive().default(256),
+      SUBGRAPH_TIMEOUT_MS: intVar(10_000),
+      SUBSCRIPTION_MAX_QUEUED: intVar(256),
       JWT_SECRET: z.string().min(32).default(DEV_JWT_SECRET),
       JWT_JWKS_URL: z.string().url().optional(),
       JWT_ISSUER: z.string().optional(),
@@ -71,15 +71,15 @@ const countVar = (fallback: number) => z.coerce.number().int().min(0).default(fa
  *   per-address limit (`parseTrustProxy`: a number of hops, or addresses and ranges).
  */
 export const edgeConfigShape = {
-  MAX_DEPTH: z.coerce.number().int().positive().default(12),
+  MAX_DEPTH: intVar(12),
   MAX_ALIASES: countVar(15),
-  MAX_TOKENS: z.coerce.number().int().positive().default(2000),
-  MAX_COST: z.coerce.number().int().positive().default(5000),
+  MAX_TOKENS: intVar(2000),
+  MAX_COST: intVar(5000),
   MAX_DIRECTIVES: countVar(20),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  MAX_BODY_BYTES: intVar(1024 * 1024),
   RATE_LIMIT_PER_SUBJECT: countVar(600),
   RATE_LIMIT_PER_IP: countVar(1200),
-  RATE_LIMIT_WINDOW_S: z.coerce.number().int().positive().default(60),
+  RATE_LIMIT_WINDOW_S: intVar(60),
   CORS_ORIGINS: z.string().default(''),
   TRUST_PROXY: z.string().default(''),
 };

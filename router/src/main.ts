@@ -30,6 +30,7 @@ import {
   STOP_GRACE_MS,
   startTracing,
   stopOnSignals,
+  stringEntry,
   subgraph,
   SUBGRAPHS,
   TokenError,
@@ -193,7 +194,7 @@ export async function startRouter(env: NodeJS.ProcessEnv = process.env, options:
     executeOperation: async ({ document, operationName, variables, connectionParams, identity }) => {
       const response = await server.executeOperation(
         { query: print(document), operationName, variables },
-        { contextValue: { correlationId: correlationIdFrom(stringOrUndefined(connectionParams[CORRELATION_ID_HEADER])), identity } },
+        { contextValue: { correlationId: correlationIdFrom(stringEntry(connectionParams, CORRELATION_ID_HEADER)), identity } },
       );
       return response.body.kind === 'single' ? response.body.singleResult : { errors: [new GraphQLError('incremental delivery is not supported over WebSocket')] };
     },
@@ -248,10 +249,6 @@ async function identify(auth: BearerAuth, authorization: string | undefined) {
     throw error;
   }
   return verified?.identity ?? null;
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' ? value : undefined;
 }
 
 /**

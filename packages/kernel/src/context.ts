@@ -314,7 +314,8 @@ export async function serveSubgraph<Ctx extends RequestContext>(runtime: Context
   return { url, port, stop };
 }
 
-function stringEntry(record: Record<string, unknown>, key: string): string | undefined {
+/** `record[key]` when it is a string (a graphql-ws `connection_init` entry, a header), else undefined. */
+export function stringEntry(record: Record<string, unknown>, key: string): string | undefined {
   const value = record[key];
   return typeof value === 'string' ? value : undefined;
 }

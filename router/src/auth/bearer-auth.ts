@@ -1,8 +1,9 @@
 import { GraphQLError } from 'graphql';
+import { CloseCode } from 'graphql-ws';
 import { TokenError } from '@supergraph/kernel';
 
 /** WebSocket close code for a connection whose token is invalid or has expired (graphql-ws `CloseCode.Unauthorized`; clients do not retry it). */
-export const UNAUTHORIZED_CLOSE_CODE = 4401;
+export const UNAUTHORIZED_CLOSE_CODE = CloseCode.Unauthorized;
 
 /**
  * The GraphQL error for a request whose token was refused: `UNAUTHENTICATED`, HTTP 401 with
