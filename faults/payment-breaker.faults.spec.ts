@@ -27,7 +27,8 @@
 import { gqlData, metricSample, waitFor } from '@supergraph/testing';
 import { Client } from 'pg';
 import { report, seconds } from './figures';
-import { Attempt, bookOnce, countBy, delay, FaultStack, OPS, percentile, registerTicket, startFaultStack, ticketBookings } from './support';
+import { percentile } from '@supergraph/stack';
+import { Attempt, bookOnce, countBy, delay, FaultStack, OPS, registerTicket, startFaultStack, ticketBookings } from './support';
 
 jest.setTimeout(180_000);
 

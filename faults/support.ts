@@ -219,11 +219,5 @@ export function countBy(values: (string | undefined)[]): string {
   return counts.size === 0 ? 'none' : [...counts].map(([k, n]) => `${k}×${n}`).join(', ');
 }
 
-/** Percentile `p` (0..100) of `values` (nearest rank), 0 for none. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 export { delay };

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SUBGRAPHS } from '@supergraph/kernel';
-import { ARTIFACTS_DIR, eventPipelineIdle, gqlData, PolyglotStack, processAlive, queryStore as query, startPolyglotStack, StoreRef, tableNames, waitFor } from '@supergraph/testing';
+import { ARTIFACTS_DIR, eventPipelineIdle, gqlData, PolyglotStack, pool, processAlive, queryStore as query, startPolyglotStack, StoreRef, tableNames, waitFor } from '@supergraph/testing';
 import { Random } from './random';
 import { generate, OPS, PlannedRequest, users, World } from './requests';
 import { deltas, EventTrace, outboxEvents, processedEventIds, snapshot, streams } from './stores';
@@ -67,21 +67,6 @@ async function send(request: PlannedRequest, correlationId: string): Promise<Out
   }
 }
 
-/** `items` run through `work`, at most `limit` at a time. */
-async function pool<T, R>(items: T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index], index);
-      }
-    }),
-  );
-  return results;
-}
-
 /** Counts of `keys` on one line (`injection 3, wrong-types 1`), or `none`. */
 function countsOf(keys: string[]): string {
   const counts = new Map<string, number>();
@@ -142,7 +127,7 @@ describe(`hostile input: ${REQUESTS} generated requests (seed ${SEED})`, () => {
     const started = Date.now();
     for (let sent = 0; sent < REQUESTS; sent += ROUND) {
       const planned = Array.from({ length: Math.min(ROUND, REQUESTS - sent) }, () => generate(random, world, VALID_SHARE));
-      const round = await pool(planned, CONCURRENCY, (request, i) => send(request, `hostile-${sent + i}`));
+      const round = await pool(planned.length, CONCURRENCY, (i) => send(planned[i], `hostile-${sent + i}`));
       for (const outcome of round) {
         const booked = outcome.data?.bookTicket?.id;
         if (outcome.request.valid === 'book' && booked) world.openBookings.set(booked, outcome.request.subject!);

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CALLER_HEADER, DEV_ROUTER_CREDENTIAL_SECRET, Identity, InternalCredentials, REPO_ROOT } from '@supergraph/kernel';
-import { memorySink, startStack, StackHandle } from '@supergraph/stack';
+import { memorySink, percentile, startStack, StackHandle } from '@supergraph/stack';
 import { createClient } from 'graphql-ws';
 import { Agent, request } from 'undici';
 import WebSocket from 'ws';
 import { machine, writeDocsSection } from './report';
-import { metricSum } from '@supergraph/testing';
-import { pool, seed } from './seed';
+import { metricSum, pool, waitFor } from '@supergraph/testing';
+import { seed } from './seed';
 
 /** What `npm run bench:events` measures; flags/env in brackets. */
 interface EventsOptions {
@@ -156,11 +156,7 @@ async function measureLatency(stack: StackHandle, credentials: InternalCredentia
     ),
   );
   const feedListeners = async () => metricSum(await (await fetch(stack.url('mypage').replace(/\/graphql$/, '/metrics'))).text(), 'supergraph_live_subscriptions');
-  const deadline = performance.now() + 30_000;
-  while ((await feedListeners()) < customers.length) {
-    if (performance.now() > deadline) throw new Error('the myPageUpdated subscriptions did not all reach mypage within 30 s');
-    await delay(20);
-  }
+  await waitFor('every myPageUpdated subscription to reach mypage', async () => (await feedListeners()) >= customers.length, 30_000, 20);
 
   const total = Math.round(rate * options.seconds);
   let failed = 0;
@@ -195,8 +191,7 @@ async function measureLatency(stack: StackHandle, credentials: InternalCredentia
   while (latencies.length < booked && performance.now() < until) await delay(50);
   for (const dispose of disposers) dispose();
   await client.dispose();
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
+  const at = (p: number) => percentile(latencies, p);
   return { offered: rate, achieved, booked, failed, failures, pushes: latencies.length, p50: at(50), p99: at(99) };
 }
 
@@ -218,7 +213,7 @@ async function measureSaturation(stack: StackHandle, book: Book, ticketId: strin
   const publishedBefore = await published();
   const started = performance.now();
   let made = 0;
-  await pool(backlog, 32, () => undefined, async (i) => {
+  await pool(backlog, 32, async (i) => {
     if ('id' in (await book(`bench-saturation-${i % 100}`, ticketId))) made += 1;
   });
   const bookingSeconds = (performance.now() - started) / 1000;
@@ -226,14 +221,11 @@ async function measureSaturation(stack: StackHandle, book: Book, ticketId: strin
 
   await stack.start('mypage');
   const drainStarted = performance.now();
-  let handled = 0;
-  for (;;) {
+  const handled = await waitFor('mypage to drain its backlog', async () => {
     const text = await (await fetch(metricsUrl('mypage'))).text();
-    handled = metricSum(text, 'supergraph_events_handled_total');
-    if (handled > 0 && metricSum(text, 'supergraph_consumer_lag') === 0 && metricSum(text, 'supergraph_consumer_pending') === 0) break;
-    if (performance.now() - drainStarted > 300_000) throw new Error('mypage did not drain its backlog within 300 s');
-    await delay(50);
-  }
+    const count = metricSum(text, 'supergraph_events_handled_total');
+    return count > 0 && metricSum(text, 'supergraph_consumer_lag') === 0 && metricSum(text, 'supergraph_consumer_pending') === 0 ? count : undefined;
+  }, 300_000, 50);
   const drainSeconds = (performance.now() - drainStarted) / 1000;
   return { bookingsPerSecond: made / bookingSeconds, publishedPerSecond: publishedDelta / bookingSeconds, backlogEvents: handled, drainSeconds, drainEventsPerSecond: handled / drainSeconds };
 }

@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { percentile } from '@supergraph/stack';
 
 /** One autocannon run against one gateway with one query. */
 export interface LoadSpec {
@@ -58,8 +59,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     );
     instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => latencies.push(responseTime));
   });
-  latencies.sort((a, b) => a - b);
-  const at = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] : Number.NaN);
+  const at = (p: number) => percentile(latencies, p);
   return {
     requests: latencies.length,
     rps: latencies.length / spec.seconds,

@@ -8,7 +8,7 @@ import { ensureHiveInstalled, gatewayVersions, GatewayProcess, startGateway } fr
 import { runLoad } from './load';
 import type { BenchOptions, GatewayName, QueryName } from './options';
 import { PAGE_CUSTOMER, QUERIES, Sender } from './queries';
-import { GATEWAY_LABEL, machine, markdownTables, ratios, Ratios, Run, runLine, summarize, Summary, writeDocsSection } from './report';
+import { GATEWAY_LABEL, machine, markdownTables, median, ratios, Ratios, Run, runLine, summarize, Summary, writeDocsSection } from './report';
 import { seed, Seeded } from './seed';
 
 /** Everything one bench run produced (also the JSON written under bench/results/). */
@@ -213,8 +213,7 @@ function writeDocs(report: BenchReport, tables: string): void {
     '|---|---|---:|---:|',
     ...report.summary.map((s) => {
       const of = report.runs.filter((r) => r.query === s.query && r.gateway === s.gateway);
-      const med = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-      return `| (${s.query}) | ${GATEWAY_LABEL[s.gateway]} | ${med(of.map((r) => r.gatewayCpuMsPerRequest)).toFixed(2)} | ${med(of.map((r) => r.subgraphCpuMsPerRequest)).toFixed(2)} |`;
+      return `| (${s.query}) | ${GATEWAY_LABEL[s.gateway]} | ${median(of.map((r) => r.gatewayCpuMsPerRequest)).toFixed(2)} | ${median(of.map((r) => r.subgraphCpuMsPerRequest)).toFixed(2)} |`;
     }),
     '',
     `Raw figures: \`bench/results/${report.file ? report.file.split('/').pop() : ''}\`.`,

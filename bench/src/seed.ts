@@ -1,5 +1,5 @@
 import { CALLER_HEADER, DEV_ROUTER_CREDENTIAL_SECRET, Identity, InternalCredentials } from '@supergraph/kernel';
-import { eventPipelineIdle } from '@supergraph/testing';
+import { eventPipelineIdle, pool, waitFor } from '@supergraph/testing';
 import { setTimeout as delay } from 'node:timers/promises';
 import { PAGE_CUSTOMER } from './queries';
 
@@ -85,58 +85,44 @@ export async function seed(plan: SeedPlan): Promise<Seeded> {
   let started = performance.now();
   const organizer: Identity = { subject: SEED_ORGANIZER, role: 'organizer' };
   const ticketIds = new Array<string>(plan.tickets);
-  await pool(plan.tickets, concurrency, progress('tickets registered', plan.tickets, plan.log), async (i) => {
+  await pool(plan.tickets, concurrency, async (i) => {
     const data = await call('ticket', organizer, 'mutation($i: RegisterTicketInput!) { registerTicket(input: $i) { id } }', {
       i: { title: `Bench concert ${i}`, venue: `Hall ${i % 50}`, price: 10_000 + (i % 10) * 1_000, seats: plan.seats ?? 1_000 },
     });
     ticketIds[i] = (data.registerTicket as { id: string }).id;
-  });
-  await until('booking has every ticket', 120_000, async () => {
+  }, progress('tickets registered', plan.tickets, plan.log));
+  await waitFor('booking to have every ticket', async () => {
     for (let from = 0; from < ticketIds.length; from += 500) {
       const representations = ticketIds.slice(from, from + 500).map((id) => ({ __typename: 'Ticket', id }));
       const data = await call('booking', organizer, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Ticket { seatsLeft } } }', { r: representations });
       if ((data._entities as { seatsLeft: number }[]).some((t) => !(t.seatsLeft > 0))) return false;
     }
     return true;
-  });
+  }, 120_000, 200);
   const ticketsSeconds = (performance.now() - started) / 1000;
 
   started = performance.now();
   const booked = Math.min(plan.tickets, Math.ceil(plan.bookings / BOOKINGS_PER_TICKET));
-  await pool(plan.bookings, concurrency, progress('bookings made', plan.bookings, plan.log), async (i) => {
+  await pool(plan.bookings, concurrency, async (i) => {
     const c = Math.floor((i * plan.customers) / plan.bookings);
     const customer: Identity = { subject: c === 0 ? PAGE_CUSTOMER : `bench-customer-${c}`, role: 'customer' };
     await book(customer, ticketIds[plan.tickets - 1 - (i % booked)]);
-  });
+  }, progress('bookings made', plan.bookings, plan.log));
   const bookingsSeconds = (performance.now() - started) / 1000;
   if (retried) plan.log(`${retried} bookings were refused PAYMENT_UNAVAILABLE (payment breaker under the seed's load) and made on a later attempt`);
 
   started = performance.now();
   const pageRows = Math.ceil(plan.bookings / plan.customers);
   plan.log(`waiting for the events to reach every view (outbox backlog and consumer lag 0, ${PAGE_CUSTOMER}'s page ${pageRows} rows)`);
-  await until('the events reached every view', 600_000, async () => {
+  await waitFor('the events to reach every view', async () => {
     for (const subgraph of ['ticket', 'booking', 'payment', 'notification', 'mypage']) {
       if (!(await eventPipelineIdle(plan.metricsUrl(subgraph)))) return false;
     }
     const data = await call('mypage', { subject: PAGE_CUSTOMER, role: 'customer' }, 'query { myPage { bookingId } }', {});
     return (data.myPage as unknown[]).length >= pageRows;
-  });
+  }, 600_000, 200);
   const viewsSeconds = (performance.now() - started) / 1000;
   return { ticketIds, bookings: plan.bookings, seconds: { tickets: ticketsSeconds, bookings: bookingsSeconds, views: viewsSeconds } };
-}
-
-/** Runs `task(0..count-1)` with at most `concurrency` in flight; rejects with the first failure. */
-export async function pool(count: number, concurrency: number, onDone: (done: number) => void, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let done = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      await task(i);
-      onDone(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
 
 /** A progress printer: a line every 2 s and at the end (`bookings made 4,000/20,000 (310/s)`). */
@@ -151,11 +137,3 @@ function progress(what: string, total: number, log: (line: string) => void): (do
   };
 }
 
-/** Polls `check` every 200 ms until it is true; throws naming `what` after `timeoutMs`. */
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`seed: ${what} did not happen within ${timeoutMs / 1000} s`);
-    await delay(200);
-  }
-}

@@ -9,6 +9,7 @@ import { Role, signUserToken } from '@supergraph/kernel';
 import { RouterClient } from './demo';
 import { StackHandle, startStack } from './launcher';
 import { memorySink } from './log-lines';
+import { percentile } from './stats';
 
 /**
  * Benchmark (run on demand: `npm run bench:live`; not a test): latency from a booking's commit
@@ -188,12 +189,6 @@ async function subscriptionsOpen(stack: StackHandle, customers: number, refused:
     if (performance.now() > deadline) throw new Error('the bench subscriptions did not all reach their subgraphs within 30 s');
     await delay(20);
   }
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
 function printReport(results: Awaited<ReturnType<typeof measure>>[], seconds: number): void {

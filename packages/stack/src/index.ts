@@ -12,3 +12,4 @@ export type { FileSink, LogLine, LogSink, MemorySink, PrefixedSinkOptions } from
 export { ensureRedis, redisAnswers } from './private-redis';
 export type { PrivateRedis, RedisSetup } from './private-redis';
 export { freePort } from './net';
+export { percentile } from './stats';

@@ -16,3 +16,23 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Runs `work(0)` … `work(count - 1)` with at most `limit` in flight (a fixed set of workers, each
+ * taking the next index when it is done) and returns the results by index; `onDone(done)` after
+ * each one (progress). Rejects with the first failure.
+ */
+export async function pool<R>(count: number, limit: number, work: (index: number) => Promise<R>, onDone?: (done: number) => void): Promise<R[]> {
+  const results: R[] = new Array(count);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await work(index);
+      onDone?.(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
+  return results;
+}
