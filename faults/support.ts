@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import Redis from 'ioredis';
-import { DEV_JWT_SECRET, DomainEvent, envelope, EventEnvelope, newId } from '@supergraph/kernel';
+import { DomainEvent, envelope, EventEnvelope, newId } from '@supergraph/kernel';
 import { freePort } from '@supergraph/stack';
 import { bearer, gql, gqlData, PolyglotStack, PolyglotStackOptions, queryStore, startPolyglotStack, StoreRef, waitFor } from '@supergraph/testing';
 import type { TicketBooked } from '@supergraph/contracts';
@@ -19,12 +19,10 @@ import type { TicketBooked } from '@supergraph/contracts';
 export type FaultStack = PolyglotStack;
 
 /**
- * Router settings of every fault stack: tokens verified with the development key, which `bearer`
- * signs with (whatever `JWT_SECRET` the environment has), and no rate limits: the cases send far
- * more than the default 1,200 requests a minute from one address, and a limit is not the fault
- * they are about.
+ * Router settings of every fault stack: no rate limits: the cases send far more than the default
+ * 1,200 requests a minute from one address, and a limit is not the fault they are about.
  */
-const FAULT_ROUTER_ENV = { JWT_SECRET: DEV_JWT_SECRET, RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_SUBJECT: '0' };
+const FAULT_ROUTER_ENV = { RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_SUBJECT: '0' };
 
 /**
  * Every subgraph (or `options.services`) and the router as real processes on the polyglot

@@ -3,25 +3,19 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildSchema, graphql, GraphQLError } from 'graphql';
-import { jwtVerify } from 'jose';
-import { actingFor, Caller, DEV_JWT_SECRET, DomainError, isRole, mayActFor, REPO_ROOT, requireOwner, requireRole, requireUser } from '@supergraph/kernel';
+import { actingFor, BearerAuth, Caller, DEV_JWT_SECRET, DomainError, mayActFor, REPO_ROOT, requireOwner, requireRole, requireUser } from '@supergraph/kernel';
 import { DemoError, main, runDemo } from './demo';
 import { freePort } from './net';
 
 type Row = { bookingId: string; ticketId: string; ticketTitle: string; customerId: string; organizerId: string; amount: number; bookingStatus: string; paymentStatus: string | null; updatedAt: string };
 
 /**
- * Who sent a request, as the router decides it: no `Authorization` header is an anonymous client;
- * `Bearer <token>` is verified (HS256 with `secret`; `sub` and `role` claims); anything else is
- * refused (null).
+ * Who sent a request, as the router decides it (the kernel's `BearerAuth`, HS256 with `secret`):
+ * no `Authorization` header is an anonymous client; a refused token is null.
  */
 async function callerOf(authorization: string | undefined, secret: string): Promise<Caller | null> {
-  if (authorization === undefined) return { kind: 'router', identity: null };
-  const token = /^Bearer (\S+)$/.exec(authorization)?.[1];
-  if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], requiredClaims: ['sub', 'exp'] });
-    return isRole(payload.role) ? { kind: 'router', identity: { subject: payload.sub!, role: payload.role } } : null;
+    return { kind: 'router', identity: (await new BearerAuth({ secret }).identify(authorization))?.identity ?? null };
   } catch {
     return null;
   }

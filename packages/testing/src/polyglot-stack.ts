@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, StoreKind } from '@supergraph/kernel';
+import { DEV_JWT_SECRET, DEV_ROUTER_CREDENTIAL_SECRET, DEV_SERVICE_CREDENTIAL_SECRET, REPO_ROOT, StoreKind } from '@supergraph/kernel';
 import { fileSink, StackHandle, startStack } from '@supergraph/stack';
 import { freshStore, FreshStore } from './stores';
 import { redisNamespace, REDIS_URL } from './redis';
@@ -49,12 +49,16 @@ export interface PolyglotStack {
   stop(): Promise<void>;
 }
 
+/** The keys of a test stack: the development ones the test helpers sign with (packages/testing/src/auth.ts). */
+const DEV_KEYS = { JWT_SECRET: DEV_JWT_SECRET, ROUTER_CREDENTIAL_SECRET: DEV_ROUTER_CREDENTIAL_SECRET, SERVICE_CREDENTIAL_SECRET: DEV_SERVICE_CREDENTIAL_SECRET };
+
 /**
  * Real processes on the polyglot profile (`STORES=polyglot`): ticket and payment on fresh
  * PostgreSQL databases, booking on a fresh MariaDB database, notification and mypage on SQLite in
  * a fresh folder (or on PostgreSQL too, `options.serverStores`), free ports, a stream namespace of
  * its own, no automatic restart (tests stop and start processes themselves), each process's output
- * in `artifacts/<logPrefix>-<label>-<time>.log`.
+ * in `artifacts/<logPrefix>-<label>-<time>.log`. Its keys are the development ones whatever the
+ * environment holds (`DEV_KEYS`), since `bearer`, `asRouter` and `asService` sign with them.
  */
 export async function startPolyglotStack(label: string, options: PolyglotStackOptions = {}): Promise<PolyglotStack> {
   const kinds: Record<string, 'postgresql' | 'mysql'> = { ...SERVER_STORES };
@@ -74,7 +78,7 @@ export async function startPolyglotStack(label: string, options: PolyglotStackOp
   };
   try {
     for (const [context, kind] of Object.entries(kinds)) stores[context] = await freshStore(kind, `${label}_${context}`);
-    const env: Record<string, string> = { STORES: 'polyglot', DATA_DIR: dataDir, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, ...options.env };
+    const env: Record<string, string> = { STORES: 'polyglot', DATA_DIR: dataDir, EVENTS_NAMESPACE: ns.namespace, LOG_LEVEL: 'warn', REDIS_URL: redisUrl, ...DEV_KEYS, ...options.env };
     for (const [context, store] of Object.entries(stores)) env[`${context.toUpperCase()}_DB_URL`] = store.url;
     const start = (services?: string[]) => startStack({ env, services, freePorts: true, startRedis: false, restart: false, log: logs.sink });
     const stack = await start(options.services);
