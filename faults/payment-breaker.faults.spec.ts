@@ -52,7 +52,7 @@ describe('fault: payment unavailable (circuit breaker)', () => {
 
   /** Booking's count of its payment breaker's `event` so far (`supergraph_circuit_events_total`). */
   async function breakerEvents(event: string): Promise<number> {
-    const text = await (await fetch(faults.stack.url('booking').replace(/\/graphql$/, '/metrics'))).text();
+    const text = await (await fetch(faults.stack.metricsUrl('booking'))).text();
     return metricSample(text, 'supergraph_circuit_events_total', { name: 'payment', event }) ?? 0;
   }
   const CALL_EVENTS = ['success', 'failure', 'timeout'];

@@ -252,7 +252,7 @@ async function notificationEventIds(store: StoreRef): Promise<string[]> {
  * and `done` holds for the stores' row counts, at most 60 s.
  */
 async function settle(live: PolyglotStack, stores: Record<string, StoreRef>, done: (counts: Record<string, number>) => boolean = () => true): Promise<void> {
-  const metricsUrls = SUBGRAPHS.map((service) => live.stack.url(service.name).replace(/\/graphql$/, '/metrics'));
+  const metricsUrls = SUBGRAPHS.map((service) => live.stack.metricsUrl(service.name));
   await waitFor(
     'every event to reach every view',
     async () => (await Promise.all(metricsUrls.map(eventPipelineIdle))).every(Boolean) && done(await snapshot(stores)),

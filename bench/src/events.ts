@@ -58,9 +58,8 @@ async function main(): Promise<void> {
   });
   try {
     const credentials = new InternalCredentials({ routerSecret: stack.env.ROUTER_CREDENTIAL_SECRET || DEV_ROUTER_CREDENTIAL_SECRET });
-    const metricsUrl = (service: string) => stack.url(service).replace(/\/graphql$/, '/metrics');
     console.log('registering the bench tickets');
-    const { ticketIds } = await seed({ tickets: options.rates.length + 1, bookings: 0, customers: 1, url: stack.url, metricsUrl, routerSecret: stack.env.ROUTER_CREDENTIAL_SECRET, log: console.log, seats: 100_000 });
+    const { ticketIds } = await seed({ tickets: options.rates.length + 1, bookings: 0, customers: 1, url: stack.url, metricsUrl: stack.metricsUrl, routerSecret: stack.env.ROUTER_CREDENTIAL_SECRET, log: console.log, seats: 100_000 });
     const book = bookingCall(stack, credentials);
 
     const latency: LatencyResult[] = [];
@@ -70,7 +69,7 @@ async function main(): Promise<void> {
     }
 
     console.log(`saturation: ${options.backlog} bookings while mypage is stopped, then its drain`);
-    const saturation = await measureSaturation(stack, book, ticketIds[options.rates.length], options.backlog, metricsUrl);
+    const saturation = await measureSaturation(stack, book, ticketIds[options.rates.length], options.backlog);
 
     const report = { startedAt: new Date().toISOString(), machine: machine(), options, latency, saturation };
     const text = markdown(report);
@@ -155,7 +154,7 @@ async function measureLatency(stack: StackHandle, credentials: InternalCredentia
       },
     ),
   );
-  const feedListeners = async () => metricSum(await (await fetch(stack.url('mypage').replace(/\/graphql$/, '/metrics'))).text(), 'supergraph_live_subscriptions');
+  const feedListeners = async () => metricSum(await (await fetch(stack.metricsUrl('mypage'))).text(), 'supergraph_live_subscriptions');
   await waitFor('every myPageUpdated subscription to reach mypage', async () => (await feedListeners()) >= customers.length, 30_000, 20);
 
   const total = Math.round(rate * options.seconds);
@@ -203,10 +202,10 @@ interface SaturationResult {
   drainEventsPerSecond: number;
 }
 
-async function measureSaturation(stack: StackHandle, book: Book, ticketId: string, backlog: number, metricsUrl: (service: string) => string): Promise<SaturationResult> {
+async function measureSaturation(stack: StackHandle, book: Book, ticketId: string, backlog: number): Promise<SaturationResult> {
   const published = async () => {
     let sum = 0;
-    for (const service of stack.services.filter((s) => s !== 'router' && s !== 'mypage')) sum += metricSum(await (await fetch(metricsUrl(service))).text(), 'supergraph_events_published_total');
+    for (const service of stack.services.filter((s) => s !== 'router' && s !== 'mypage')) sum += metricSum(await (await fetch(stack.metricsUrl(service))).text(), 'supergraph_events_published_total');
     return sum;
   };
   await stack.stop('mypage');
@@ -222,7 +221,7 @@ async function measureSaturation(stack: StackHandle, book: Book, ticketId: strin
   await stack.start('mypage');
   const drainStarted = performance.now();
   const handled = await waitFor('mypage to drain its backlog', async () => {
-    const text = await (await fetch(metricsUrl('mypage'))).text();
+    const text = await (await fetch(stack.metricsUrl('mypage'))).text();
     const count = metricSum(text, 'supergraph_events_handled_total');
     return count > 0 && metricSum(text, 'supergraph_consumer_lag') === 0 && metricSum(text, 'supergraph_consumer_pending') === 0 ? count : undefined;
   }, 300_000, 50);

@@ -65,7 +65,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       bookings: options.bookings,
       customers: options.customers,
       url: (name) => running.url(name),
-      metricsUrl: (name) => running.url(name).replace(/\/graphql$/, '/metrics'),
+      metricsUrl: running.metricsUrl,
       routerSecret: running.env.ROUTER_CREDENTIAL_SECRET,
       log,
     });

@@ -183,7 +183,7 @@ describe('federated subscriptions through the router (real processes, two notifi
 
   it('shares one upstream subscription between identical live subscriptions and unsubscribes upstream when the last client leaves', async () => {
     const metrics = async (service: string, kind: string) =>
-      metricSample(await (await fetch(stack.url(service).replace(/\/graphql$/, '/metrics'))).text(), 'supergraph_live_subscriptions', { kind });
+      metricSample(await (await fetch(stack.metricsUrl(service))).text(), 'supergraph_live_subscriptions', { kind });
     const routerUpstream = () => metrics('router', 'upstream');
     const before = { upstream: (await routerUpstream()) ?? 0, feed: (await metrics('mypage', 'feed')) ?? 0 };
     const query = 'subscription { myPageUpdated(customerId: "shared-watcher") { bookingId } }';

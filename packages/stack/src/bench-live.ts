@@ -9,6 +9,7 @@ import { Role, signUserToken } from '@supergraph/kernel';
 import { RouterClient } from './demo';
 import { StackHandle, startStack } from './launcher';
 import { memorySink } from './log-lines';
+import { metricSample } from './metrics-text';
 import { percentile } from './stats';
 
 /**
@@ -179,9 +180,8 @@ async function measure(router: RouterClient, stack: StackHandle, rate: number, s
  */
 async function subscriptionsOpen(stack: StackHandle, customers: number, refused: readonly string[]): Promise<void> {
   const listeners = async (service: string) => {
-    const text = await (await fetch(stack.url(service).replace(/\/graphql$/, '/metrics'))).text();
-    const line = text.split('\n').find((l) => l.startsWith('supergraph_live_subscriptions{') && l.includes('kind="feed"'));
-    return line ? Number(line.split(' ').pop()) : 0;
+    const text = await (await fetch(stack.metricsUrl(service))).text();
+    return metricSample(text, 'supergraph_live_subscriptions', { kind: 'feed' }) ?? 0;
   };
   const deadline = performance.now() + 30_000;
   while ((await listeners('notification')) < customers || (await listeners('mypage')) < customers) {

@@ -13,3 +13,4 @@ export { ensureRedis, redisAnswers } from './private-redis';
 export type { PrivateRedis, RedisSetup } from './private-redis';
 export { freePort } from './net';
 export { percentile } from './stats';
+export { metricSample, metricSum } from './metrics-text';

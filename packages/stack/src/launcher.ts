@@ -53,6 +53,8 @@ export interface StackHandle {
   url(service: string): string;
   /** A service's health URL for `kind` `ready` (default) or `live`. */
   healthUrl(service: string, kind?: 'ready' | 'live'): string;
+  /** A service's Prometheus endpoint (`http://127.0.0.1:<port>/metrics`). */
+  metricsUrl(service: string): string;
   /** The pid of a service's current process (undefined while it is stopped). */
   pid(service: string): number | undefined;
   /** The last lines (at most 40) a service printed. */
@@ -113,6 +115,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
 
   const url = (name: string) => `http://${host}:${ports[known(name).name]}/graphql`;
   const healthUrl = (name: string, kind: 'ready' | 'live' = 'ready') => `http://${host}:${ports[known(name).name]}/health/${kind}`;
+  const metricsUrl = (name: string) => `http://${host}:${ports[known(name).name]}/metrics`;
   const processes = new Map<string, ServiceProcess>();
   const processOf = (name: string) => {
     const service = known(name);
@@ -164,6 +167,7 @@ export async function startStack(options: StackOptions = {}): Promise<StackHandl
     services: selected.map((service) => service.name),
     url,
     healthUrl,
+    metricsUrl,
     pid: (name) => processes.get(known(name).name)?.pid,
     logs: (name) => processes.get(known(name).name)?.recentLines() ?? [],
     stop: async (name) => {
