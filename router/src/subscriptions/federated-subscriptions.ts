@@ -1,7 +1,7 @@
 import { buildOperationContext, executeQueryPlan, GraphQLDataSource, ServiceMap } from '@apollo/gateway';
 import type { FetchNode, QueryPlan } from '@apollo/query-planner';
 import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import { Identity, newId } from '@supergraph/kernel';
+import { Identity, identityKey, newId } from '@supergraph/kernel';
 import { DocumentNode, ExecutionResult, GraphQLError, GraphQLFormattedError, GraphQLSchema, print } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import type { Logger } from 'pino';
@@ -103,7 +103,7 @@ export class FederatedSubscriptions {
 
 /** Operation, variables and end user: what makes two live subscriptions identical. */
 function sharingKey(request: SubscriptionRequest): string {
-  return JSON.stringify([request.operationName ?? null, print(request.document), request.variables, request.identity?.role ?? null, request.identity?.subject ?? null]);
+  return JSON.stringify([request.operationName ?? null, print(request.document), request.variables, identityKey(request.identity)]);
 }
 
 /** One upstream subscription and the client streams it feeds. */

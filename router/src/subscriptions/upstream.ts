@@ -1,4 +1,4 @@
-import { CALLER_HEADER, Identity } from '@supergraph/kernel';
+import { CALLER_HEADER, Identity, identityKey } from '@supergraph/kernel';
 import { Client, createClient, ExecutionResult, SubscribePayload } from 'graphql-ws';
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
@@ -52,7 +52,7 @@ export class UpstreamSockets {
    * each reconnect, so updating `payload.variables` moves where a resumed subscription starts.
    */
   subscribe(service: string, identity: Identity | null, payload: SubscribePayload, sink: UpstreamSink): () => void {
-    const key = identity ? `${service}\n${identity.role}\n${identity.subject}` : `${service}\n`;
+    const key = `${service}\n${identityKey(identity)}`;
     const socket = this.socketFor(key, service, identity);
     socket.subscriptions += 1;
     clearTimeout(socket.idleTimer);

@@ -19,6 +19,14 @@ export interface Identity {
  */
 export type Caller = { readonly kind: 'router'; readonly identity: Identity | null } | { readonly kind: 'service'; readonly service: string };
 
+/**
+ * One string per end user (`<role>\n<subject>`; `''` for an anonymous client), for keys of
+ * per-user caches and sockets: a newline cannot occur in a role, so no two identities share one.
+ */
+export function identityKey(identity: Identity | null): string {
+  return identity ? `${identity.role}\n${identity.subject}` : '';
+}
+
 /** True when `value` is one of `ROLES`. */
 export function isRole(value: unknown): value is Role {
   return typeof value === 'string' && (ROLES as readonly string[]).includes(value);

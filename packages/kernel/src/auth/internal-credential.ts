@@ -1,6 +1,6 @@
 import { errors as joseErrors, jwtVerify, JWTPayload, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { Caller, Identity, isRole } from './identity';
+import { Caller, Identity, identityKey, isRole } from './identity';
 
 /**
  * The header (HTTP) and `connection_init` entry (graphql-ws) carrying the internal credential on
@@ -64,7 +64,7 @@ export class InternalCredentials {
   /** A router credential for a client request of `identity` (null: anonymous). */
   forRouter(identity: Identity | null): Promise<string> {
     const claims = identity ? { sub: identity.subject, role: identity.role } : { anon: true };
-    return this.sign('router', identity ? `router\n${identity.role}\n${identity.subject}` : 'router\n', claims, this.routerKey);
+    return this.sign('router', `router\n${identityKey(identity)}`, claims, this.routerKey);
   }
 
   /** A service credential of context `service` (`booking`) for its sync calls. */
