@@ -1,5 +1,5 @@
 import { GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { CALLER_HEADER, CORRELATION_ID_HEADER, Identity, injectTraceHeaders, InternalCredentials } from '@supergraph/kernel';
+import { CALLER_HEADER, CORRELATION_ID_HEADER, Identity, InternalCredentials, traceHeaders } from '@supergraph/kernel';
 import { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { dedupeRepresentations, fanOutEntities } from './fetch/dedupe-representations';
 import { shareInFlight } from './fetch/share-in-flight';
@@ -70,7 +70,7 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<GatewayContext> 
     request.http?.headers.set(CALLER_HEADER, await this.credentials.forRouter(('identity' in context && context.identity) || null));
     if ('correlationId' in context && context.correlationId) request.http?.headers.set(CORRELATION_ID_HEADER, context.correlationId);
     // W3C `traceparent` of the gateway's active `gateway.fetch` span (nothing while tracing is off).
-    if (request.http) injectTraceHeaders((name, value) => request.http!.headers.set(name, value));
+    for (const [name, value] of Object.entries(traceHeaders())) request.http?.headers.set(name, value);
   }
 
   /** One fetch, timed for `metrics`: `error` when it threw or answered GraphQL errors. */

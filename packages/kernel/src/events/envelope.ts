@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DomainEvent } from '../domain/aggregate-root';
-import { currentTraceparent } from '../tracing/tracing';
+import { traceHeaders } from '../tracing/tracing';
 
 /**
  * What travels on Redis Streams (ARCHITECTURE.md "Events"), one JSON document per entry:
@@ -48,7 +48,7 @@ export function causedBy(cause: EventEnvelope): EventMeta {
  * active span's when there is one (tracing on).
  */
 export function envelope(event: DomainEvent, producer: string, meta: EventMeta, now: Date = new Date()): EventEnvelope {
-  const traceparent = currentTraceparent();
+  const { traceparent } = traceHeaders();
   return {
     id: uuidv7(),
     type: event.type,

@@ -95,30 +95,19 @@ function tracesUrl(env: NodeJS.ProcessEnv): string {
 /** A W3C `traceparent` carrier: what travels in HTTP headers and in `EventEnvelope.traceparent`. */
 type Carrier = Record<string, string>;
 
-/**
- * The W3C `traceparent` of `ctx` (default: the active context), e.g.
- * `00-<32 hex trace id>-<16 hex span id>-01`; undefined when no span is active or tracing is off.
- */
-export function currentTraceparent(ctx: Context = context.active()): string | undefined {
-  const carrier: Carrier = {};
-  propagation.inject(ctx, carrier);
-  return carrier.traceparent;
-}
-
 /** The context a `traceparent` (from an envelope or a header) continues; the active one when absent. */
 export function contextOf(traceparent: string | undefined, base: Context = context.active()): Context {
   if (!traceparent) return base;
   return propagation.extract(base, { traceparent } satisfies Carrier);
 }
 
-/** Writes the active context's trace headers (`traceparent`, `tracestate`) with `set` (outgoing HTTP requests). */
-export function injectTraceHeaders(set: (name: string, value: string) => void): void {
-  propagation.inject(context.active(), undefined, { set: (_carrier, name, value) => set(name, value) });
-}
-
-/** The active context's trace headers as an object (empty while tracing is off or no span is active). */
-export function traceHeaders(): Record<string, string> {
-  const headers: Record<string, string> = {};
+/**
+ * The active context's trace headers as an object (outgoing HTTP requests; `traceparent` also
+ * goes into `EventEnvelope.traceparent`), e.g. `{ traceparent: '00-<32 hex trace id>-<16 hex span
+ * id>-01' }`; empty while tracing is off or no span is active.
+ */
+export function traceHeaders(): Carrier {
+  const headers: Carrier = {};
   propagation.inject(context.active(), headers);
   return headers;
 }
