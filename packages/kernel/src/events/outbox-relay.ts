@@ -18,11 +18,10 @@ export interface OutboxRelayOptions {
   metrics?: RelayMetrics;
 }
 
-/** What one batch did: rows selected (and locked), rows XADDed and marked (and which), the XADD error that cut it short. */
+/** What one batch did: rows selected (and locked), the rows XADDed and marked, the XADD error that cut it short. */
 interface BatchOutcome {
   selected: number;
-  published: number;
-  rows?: OutboxMessage[];
+  published: OutboxMessage[];
   failure?: unknown;
 }
 
@@ -121,10 +120,10 @@ export class OutboxRelay implements AfterCommit {
       const outcome = this.lockRows
         ? await em.transactional((tx) => this.publishBatch(tx, LockMode.PESSIMISTIC_PARTIAL_WRITE), { isolationLevel: IsolationLevel.READ_COMMITTED })
         : await this.publishBatch(em);
-      total += outcome.published;
-      this.reportPublished(outcome.rows);
+      total += outcome.published.length;
+      this.reportPublished(outcome.published);
       if (outcome.failure) throw outcome.failure;
-      if (outcome.selected === 0 || outcome.published === 0) return total;
+      if (outcome.selected === 0 || outcome.published.length === 0) return total;
     }
   }
 
@@ -137,22 +136,22 @@ export class OutboxRelay implements AfterCommit {
    */
   private async publishBatch(em: EntityManager, lockMode?: LockMode.PESSIMISTIC_PARTIAL_WRITE): Promise<BatchOutcome> {
     const rows = await em.find(OutboxMessage, { publishedAt: null }, { orderBy: { seq: 'asc' }, limit: this.batchSize, lockMode });
-    if (rows.length === 0) return { selected: 0, published: 0 };
+    if (rows.length === 0) return { selected: 0, published: [] };
     const ready = await this.orderedSubset(em, rows);
-    if (ready.length === 0) return { selected: rows.length, published: 0 };
+    if (ready.length === 0) return { selected: rows.length, published: [] };
     const pipeline = this.redis.pipeline();
     for (const row of ready) pipeline.xadd(row.stream, '*', 'type', row.type, 'envelope', row.envelope);
     const results = await pipeline.exec();
-    if (!results) return { selected: rows.length, published: 0, failure: new Error('XADD pipeline returned nothing') };
+    if (!results) return { selected: rows.length, published: [], failure: new Error('XADD pipeline returned nothing') };
     const failedAt = results.findIndex(([error]) => error);
     const published = failedAt < 0 ? ready : ready.slice(0, failedAt);
     if (published.length > 0) await em.nativeUpdate(OutboxMessage, { seq: { $in: published.map((r) => r.seq) } }, { publishedAt: new Date() });
-    return { selected: rows.length, published: published.length, rows: published, failure: failedAt < 0 ? undefined : results[failedAt][0] };
+    return { selected: rows.length, published, failure: failedAt < 0 ? undefined : results[failedAt][0] };
   }
 
   /** Tells `metrics` how many of `rows` (committed as published) went to each stream. */
-  private reportPublished(rows: OutboxMessage[] | undefined): void {
-    if (!this.metrics || !rows?.length) return;
+  private reportPublished(rows: OutboxMessage[]): void {
+    if (!this.metrics || rows.length === 0) return;
     const perStream = new Map<string, number>();
     for (const row of rows) perStream.set(row.stream, (perStream.get(row.stream) ?? 0) + 1);
     for (const [stream, count] of perStream) this.metrics.published(stream, count);
