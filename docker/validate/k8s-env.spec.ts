@@ -9,7 +9,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { contextConfigShape, exitOnConfigError, parseConfig, servicePort, storeKind, storeUrl, subgraph, SUBGRAPHS } from '@supergraph/kernel';
+import type { z } from 'zod';
+import { contextConfig, storeKind, subgraph, SUBGRAPHS } from '@supergraph/kernel';
 import { captureExit } from '@supergraph/testing';
 import { routerConfig } from '../../router/src/config';
 import { bookingConfig } from '../../subgraphs/ticketing/booking/src/main';
@@ -76,11 +77,11 @@ function fail(message: string): never {
 }
 
 /** Each context's own variables on top of the base and context ones (what its main passes to `openContext`). */
-const CONTEXT_SHAPES: Record<string, object> = { booking: bookingConfig, payment: paymentConfig };
+const CONTEXT_SHAPES: Record<string, z.ZodRawShape> = { booking: bookingConfig, payment: paymentConfig };
 
 /**
  * Reads `env` with the configuration code of service `name`, as it does at start: the router's
- * `routerConfig`, a context's `parseConfig` + `servicePort` + `storeUrl` (as `openContext`). Returns the one line a
+ * `routerConfig`, a context's `contextConfig` (what `openContext` reads). Returns the one line a
  * refused configuration prints as it exits with status 1, or what it read.
  */
 async function startConfig(name: string, env: NodeJS.ProcessEnv): Promise<{ refused: string } | { port: number; store?: string; nodeEnv: string }> {
@@ -89,11 +90,8 @@ async function startConfig(name: string, env: NodeJS.ProcessEnv): Promise<{ refu
       const config = routerConfig(env);
       return { port: config.port, nodeEnv: config.NODE_ENV };
     }
-    const entry = subgraph(name);
-    return exitOnConfigError(() => {
-      const config = parseConfig({ ...contextConfigShape, ...CONTEXT_SHAPES[name] }, env);
-      return { port: servicePort(entry, env), store: storeKind(storeUrl(entry, env)), nodeEnv: config.NODE_ENV };
-    });
+    const config = contextConfig(name, env, CONTEXT_SHAPES[name]);
+    return { port: config.port, store: storeKind(config.storeUrl), nodeEnv: config.NODE_ENV };
   };
   const { exitCode, stderr, result } = await captureExit(read);
   return exitCode === 1 ? { refused: stderr.join('') } : result!;

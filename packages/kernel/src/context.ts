@@ -100,19 +100,25 @@ export interface RequestContext {
 }
 
 /**
- * Opens a context: config (base and context variables + `configShape`, `<NAME>_PORT`, `STORES`; a bad one
- * exits with status 1 after one line naming it, as `loadConfig` does), store at `storeUrl` of the
- * catalog entry (schema updated by MikroORM), Redis, unit of work, relay and housekeeping.
+ * The configuration context `name` starts with: the base and context variables plus its own
+ * `configShape`, its port (`<NAME>_PORT`) and store URL (`<NAME>_DB_URL`, `STORES`), frozen. A bad
+ * one exits with status 1 after one line naming it, as `loadConfig` does.
+ */
+export function contextConfig<S extends z.ZodRawShape>(name: string, env: NodeJS.ProcessEnv, configShape?: S) {
+  const entry = subgraph(name);
+  return exitOnConfigError(() => Object.freeze({ ...parseConfig({ ...contextConfigShape, ...configShape }, env), port: servicePort(entry, env), storeUrl: storeUrl(entry, env) }));
+}
+
+/**
+ * Opens a context: config (`contextConfig`), store at `storeUrl` of the catalog entry (schema
+ * updated by MikroORM), Redis, unit of work, relay and housekeeping.
  */
 export async function openContext<S extends z.ZodRawShape>(
   name: string,
   options: { entities: EntitySchema<any, any>[]; configShape?: S; env?: NodeJS.ProcessEnv },
 ): Promise<ContextRuntime<z.infer<z.ZodObject<S>>>> {
   const env = options.env ?? process.env;
-  const entry = subgraph(name);
-  const config = exitOnConfigError(() =>
-    Object.freeze({ ...parseConfig({ ...contextConfigShape, ...options.configShape }, env), port: servicePort(entry, env), storeUrl: storeUrl(entry, env) }),
-  );
+  const config = contextConfig(name, env, options.configShape);
   const logger = createLogger(name, config.LOG_LEVEL);
   const tracing = startTracing(name, env);
   const orm = await openStore({ context: name, url: config.storeUrl, entities: options.entities });
